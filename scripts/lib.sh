@@ -7,10 +7,12 @@ VMWATCH_ROOT=${VMWATCH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 export VMWATCH_ROOT
 EXPORTER_JAR=$VMWATCH_ROOT/exporter/target/vmwatch-exporter.jar
 ARCHIVER_JAR=$VMWATCH_ROOT/archiver/target/vmwatch-archiver.jar
-# JVM flags that keep the exporter small; every launcher uses them (see exporter/README.md).
-EXPORTER_JVM_FLAGS=(-XX:+UseSerialGC -Xms8m -Xmx48m -Xss512k -XX:MaxMetaspaceSize=32m
-  -XX:ReservedCodeCacheSize=16m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1
-  -XX:+UseCompressedOops -Djava.net.preferIPv4Stack=true)
+# JVM flags that keep the exporter small, one per line in exporter/jvm.options; every launcher
+# uses them (see exporter/README.md).
+EXPORTER_JVM_FLAGS=()
+if [ -f "$VMWATCH_ROOT/exporter/jvm.options" ]; then
+  mapfile -t EXPORTER_JVM_FLAGS < <(grep -v '^\s*#' "$VMWATCH_ROOT/exporter/jvm.options" | grep -v '^\s*$')
+fi
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
@@ -20,13 +22,15 @@ need() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' is missing: install Debian package '${2:-$1}' (scripts/setup)"
 }
 
-# ensure_jars: build both jars once when either is missing.
-ensure_jars() {
-  if [ ! -f "$EXPORTER_JAR" ] || [ ! -f "$ARCHIVER_JAR" ]; then
-    log "building jars (mvn package -DskipTests)"
-    (cd "$VMWATCH_ROOT" && mvn -B -q -DskipTests package) || die "maven build failed"
+# ensure_jar exporter|archiver: build that module's jar when it is missing.
+ensure_jar() {
+  local jar=$VMWATCH_ROOT/$1/target/vmwatch-$1.jar
+  if [ ! -f "$jar" ]; then
+    log "building $1 (mvn package -DskipTests)"
+    (cd "$VMWATCH_ROOT" && mvn -B -q -DskipTests -pl "$1" -am package) || die "maven build of $1 failed"
   fi
 }
+ensure_jars() { ensure_jar exporter; ensure_jar archiver; }
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
