@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # variables here are for the scripts that source this file
 # Shared helpers for vmwatch's test and benchmark scripts. Source it:
 #   . "$(git rev-parse --show-toplevel)/scripts/lib.sh"
 # Every helper fails loudly: a missing component is an error, never a skip.
