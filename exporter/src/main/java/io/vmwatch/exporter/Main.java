@@ -1,0 +1,125 @@
+package io.vmwatch.exporter;
+
+import io.prometheus.client.CollectorRegistry;
+import io.vmwatch.exporter.cli.OptionParser;
+import io.vmwatch.exporter.cli.Options;
+import io.vmwatch.exporter.cli.UsageException;
+import io.vmwatch.exporter.collect.CpuCollector;
+import io.vmwatch.exporter.collect.ExporterCollector;
+import io.vmwatch.exporter.collect.FamilyCollector;
+import io.vmwatch.exporter.collect.MemoryCollector;
+import io.vmwatch.exporter.collect.ProcessCollector;
+import io.vmwatch.exporter.collect.UserNames;
+import io.vmwatch.exporter.module.ModuleCpuSource;
+import io.vmwatch.exporter.module.ModuleMemorySource;
+import io.vmwatch.exporter.module.ModuleProcessSource;
+import io.vmwatch.exporter.procfs.ProcfsCpuSource;
+import io.vmwatch.exporter.procfs.ProcfsMemorySource;
+import io.vmwatch.exporter.procfs.ProcfsProcessSource;
+import io.vmwatch.exporter.procfs.ProcfsStat;
+import io.vmwatch.exporter.source.CpuSource;
+import io.vmwatch.exporter.source.MemorySource;
+import io.vmwatch.exporter.source.ProcessSource;
+import io.vmwatch.exporter.source.SourceSwitch;
+import io.vmwatch.exporter.web.InvalidWebConfigException;
+import io.vmwatch.exporter.web.WebConfig;
+import io.vmwatch.exporter.web.WebConfigLoader;
+import io.vmwatch.exporter.web.WebServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/** Entry point: parses the command line, wires the collectors, serves HTTP until stopped. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ level=%4$s msg=\"%5$s\"%6$s%n");
+    Logger log = Logger.getLogger(Main.class.getName());
+    String version = version();
+    OptionParser.Request request;
+    try {
+      request = OptionParser.parse(args);
+    } catch (UsageException e) {
+      System.err.println("vmwatch-exporter: error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (request instanceof OptionParser.Help) {
+      System.out.print(OptionParser.usage());
+      return;
+    }
+    if (request instanceof OptionParser.Version) {
+      System.out.println("vmwatch-exporter " + version);
+      return;
+    }
+    Options options = ((OptionParser.Run) request).options();
+    WebServer server;
+    try {
+      WebConfig web = options.webConfigFile() == null ? WebConfig.NONE : WebConfigLoader.load(options.webConfigFile());
+      CollectorRegistry registry = new CollectorRegistry();
+      registry.register(new ExporterCollector(families(options), version));
+      InetSocketAddress address = options.listenHost().isEmpty()
+          ? new InetSocketAddress(options.listenPort())
+          : new InetSocketAddress(options.listenHost(), options.listenPort());
+      server = new WebServer(address, options.telemetryPath(), registry, web, options.maxThreads(), version);
+    } catch (InvalidWebConfigException e) {
+      System.err.println("vmwatch-exporter: error: bad --web.config.file: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (IOException e) {
+      System.err.println("vmwatch-exporter: error: cannot listen: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    server.start();
+    InetSocketAddress bound = server.address();
+    log.info("vmwatch-exporter " + version + " listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort()
+        + " path=" + options.telemetryPath() + " procfs=" + options.procfs()
+        + (options.webConfigFile() != null ? " web.config.file=" + options.webConfigFile() : ""));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }));
+    stopped.await();
+  }
+
+  static List<FamilyCollector> families(Options options) {
+    Path procfs = options.procfs();
+    List<FamilyCollector> families = new ArrayList<>();
+    if (options.cpu()) {
+      ModuleCpuSource module = new ModuleCpuSource(procfs);
+      families.add(new CpuCollector(new SourceSwitch<CpuSource>(module.file(), module, new ProcfsCpuSource(procfs))));
+    }
+    if (options.memory()) {
+      ModuleMemorySource module = new ModuleMemorySource(procfs);
+      families.add(new MemoryCollector(new SourceSwitch<MemorySource>(module.file(), module, new ProcfsMemorySource(procfs))));
+    }
+    if (options.processes()) {
+      ModuleProcessSource module = new ModuleProcessSource(procfs);
+      families.add(new ProcessCollector(
+          new SourceSwitch<ProcessSource>(module.file(), module, new ProcfsProcessSource(procfs)),
+          new ProcfsStat(procfs), new UserNames(options.passwd()), options.processesTop()));
+    }
+    return families;
+  }
+
+  static String version() {
+    try (InputStream in = Main.class.getResourceAsStream("/vmwatch-exporter.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}

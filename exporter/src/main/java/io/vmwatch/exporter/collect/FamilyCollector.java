@@ -1,0 +1,18 @@
+package io.vmwatch.exporter.collect;
+
+import io.prometheus.client.Collector.MetricFamilySamples;
+import io.vmwatch.exporter.source.SourceKind;
+import java.io.IOException;
+import java.util.List;
+
+/** One metric family (cpu, memory, processes). Called by one thread at a time. */
+public interface FamilyCollector {
+  /** The value of the {@code collector} label. */
+  String name();
+
+  /** Picks the source for this scrape (module file present or not) and reports it. */
+  SourceKind chooseSource();
+
+  /** Builds fresh samples from the source picked by the last {@link #chooseSource()}. */
+  List<MetricFamilySamples> collect() throws IOException;
+}

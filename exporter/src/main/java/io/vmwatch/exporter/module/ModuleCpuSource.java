@@ -1,0 +1,54 @@
+package io.vmwatch.exporter.module;
+
+import io.vmwatch.exporter.source.CpuMode;
+import io.vmwatch.exporter.source.CpuSource;
+import io.vmwatch.exporter.source.CpuTimes;
+import io.vmwatch.exporter.source.SourceKind;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Per-CPU mode times from {@code <procfs>/vmwatch_cpu}. */
+public final class ModuleCpuSource implements CpuSource {
+  public static final String NAME = "vmwatch_cpu";
+  static final String COLUMNS = "cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
+
+  private final Path file;
+
+  public ModuleCpuSource(Path procfs) {
+    this.file = procfs.resolve(NAME);
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public SourceKind kind() {
+    return SourceKind.MODULE;
+  }
+
+  @Override
+  public List<CpuTimes> read() throws IOException {
+    return parse(ModuleFile.read(file, NAME, COLUMNS, 1 + CpuMode.values().length));
+  }
+
+  static List<CpuTimes> parse(ModuleFile module) throws ModuleFormatException {
+    List<String[]> records = module.records();
+    List<CpuTimes> cpus = new ArrayList<>(records.size());
+    for (int i = 0; i < records.size(); i++) {
+      String[] record = records.get(i);
+      long cpu = module.number(i, record, 0);
+      if (cpu > Integer.MAX_VALUE) {
+        throw module.error(i, "cpu number " + cpu + " is out of range");
+      }
+      long[] nanos = new long[CpuMode.values().length];
+      for (int m = 0; m < nanos.length; m++) {
+        nanos[m] = module.number(i, record, m + 1);
+      }
+      cpus.add(new CpuTimes((int) cpu, nanos));
+    }
+    return cpus;
+  }
+}

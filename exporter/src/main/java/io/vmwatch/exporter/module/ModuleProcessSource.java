@@ -1,0 +1,89 @@
+package io.vmwatch.exporter.module;
+
+import io.vmwatch.exporter.source.ProcessSample;
+import io.vmwatch.exporter.source.ProcessSource;
+import io.vmwatch.exporter.source.SourceKind;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The whole process table from one read of {@code <procfs>/vmwatch_procs}. */
+public final class ModuleProcessSource implements ProcessSource {
+  public static final String NAME = "vmwatch_procs";
+  static final String COLUMNS =
+      "pid ppid uid state threads rss_bytes vsize_bytes utime_ns stime_ns start_time_ns name";
+  private static final int FIELDS = 11;
+
+  private final Path file;
+
+  public ModuleProcessSource(Path procfs) {
+    this.file = procfs.resolve(NAME);
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public SourceKind kind() {
+    return SourceKind.MODULE;
+  }
+
+  @Override
+  public List<ProcessSample> read() throws IOException {
+    return parse(ModuleFile.read(file, NAME, COLUMNS, FIELDS));
+  }
+
+  static List<ProcessSample> parse(ModuleFile module) throws ModuleFormatException {
+    List<String[]> records = module.records();
+    List<ProcessSample> processes = new ArrayList<>(records.size());
+    for (int i = 0; i < records.size(); i++) {
+      String[] r = records.get(i);
+      String state = r[3];
+      if (state.length() != 1 || !Character.isLetter(state.charAt(0))) {
+        throw module.error(i, "state '" + state + "' is not one letter");
+      }
+      String name = NameEscape.decode(r[10]);
+      if (name == null) {
+        throw module.error(i, "name '" + r[10] + "' has a backslash not followed by three octal digits");
+      }
+      processes.add(new ProcessSample(
+          intField(module, i, r, 0),
+          intField(module, i, r, 1),
+          uidField(module, i, r),
+          state.charAt(0),
+          intField(module, i, r, 4),
+          module.number(i, r, 5),
+          addExact(module, i, module.number(i, r, 7), module.number(i, r, 8)),
+          module.number(i, r, 9),
+          name));
+      module.number(i, r, 6); // vsize_bytes: checked, not exported
+    }
+    return processes;
+  }
+
+  private static int intField(ModuleFile module, int index, String[] record, int field) throws ModuleFormatException {
+    long value = module.number(index, record, field);
+    if (value > Integer.MAX_VALUE) {
+      throw module.error(index, "field " + (field + 1) + " '" + record[field] + "' is out of range");
+    }
+    return (int) value;
+  }
+
+  private static long uidField(ModuleFile module, int index, String[] record) throws ModuleFormatException {
+    long value = module.number(index, record, 2);
+    if (value > 0xffff_ffffL) {
+      throw module.error(index, "uid '" + record[2] + "' is out of range");
+    }
+    return value;
+  }
+
+  private static long addExact(ModuleFile module, int index, long a, long b) throws ModuleFormatException {
+    long sum = a + b;
+    if (sum < 0) {
+      throw module.error(index, "cpu time out of range");
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,99 @@
+package io.vmwatch.exporter.procfs;
+
+import io.vmwatch.exporter.source.ProcessSample;
+import io.vmwatch.exporter.source.ProcessSource;
+import io.vmwatch.exporter.source.SourceKind;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The process table from a walk of {@code <procfs>/[pid]/stat} and {@code status}. A process that
+ * exits between the listing and the reading of its files (ENOENT or ESRCH) is left out: that is
+ * the normal life of a process table, not an error. Any other malformed file fails the read.
+ */
+public final class ProcfsProcessSource implements ProcessSource {
+  private final File procfs;
+  private final ProcFileReader reader = new ProcFileReader();
+
+  public ProcfsProcessSource(Path procfs) {
+    this.procfs = procfs.toFile();
+  }
+
+  @Override
+  public SourceKind kind() {
+    return SourceKind.PROCFS;
+  }
+
+  @Override
+  public synchronized List<ProcessSample> read() throws IOException {
+    String[] entries = procfs.list();
+    if (entries == null) {
+      throw new IOException(procfs + ": cannot list directory");
+    }
+    int[] pids = new int[entries.length];
+    int count = 0;
+    for (String entry : entries) {
+      int pid = pidOf(entry);
+      if (pid > 0) {
+        pids[count++] = pid;
+      }
+    }
+    Arrays.sort(pids, 0, count);
+    List<ProcessSample> processes = new ArrayList<>(count);
+    String base = procfs.getPath() + File.separator;
+    for (int i = 0; i < count; i++) {
+      ProcessSample sample = readOne(base + pids[i]);
+      if (sample != null) {
+        processes.add(sample);
+      }
+    }
+    return processes;
+  }
+
+  private ProcessSample readOne(String dir) throws IOException {
+    PidFiles.Stat stat;
+    PidFiles.Status status;
+    String statPath = dir + "/stat";
+    String statusPath = dir + "/status";
+    try {
+      reader.read(statPath);
+      stat = PidFiles.parseStat(statPath, reader.bytes(), reader.length());
+      reader.read(statusPath);
+      status = PidFiles.parseStatus(statusPath, reader.bytes(), reader.length());
+    } catch (IOException e) {
+      if (ProcFileReader.isVanished(e)) {
+        return null;
+      }
+      throw e;
+    }
+    return new ProcessSample(
+        stat.pid(),
+        stat.ppid(),
+        status.effectiveUid(),
+        stat.state(),
+        status.threads(),
+        status.rssBytes(),
+        (stat.utimeTicks() + stat.stimeTicks()) * ProcfsStat.NANOS_PER_TICK,
+        stat.startTicks() * ProcfsStat.NANOS_PER_TICK,
+        stat.name());
+  }
+
+  private static int pidOf(String entry) {
+    if (entry.isEmpty() || entry.length() > 9) {
+      return -1;
+    }
+    int value = 0;
+    for (int i = 0; i < entry.length(); i++) {
+      char c = entry.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  }
+}
