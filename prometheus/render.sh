@@ -47,6 +47,8 @@ setting() {
     [ $# -ge 4 ] || fail "$1 is not set (example: $1=$3); see prometheus/README.md"
     value=$4
   fi
+  case $value in *'
+'*) fail "$1 must be one line (example: $1=$3)" ;; esac
   valid "$value" "$2" || fail "$1='$value' is malformed (example: $1=$3)"
   printf '%s' "$value"
 }
