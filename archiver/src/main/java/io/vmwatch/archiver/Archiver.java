@@ -1,0 +1,165 @@
+package io.vmwatch.archiver;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * The running archiver: HTTP server, database, and the background jobs (schema migration until it
+ * succeeds, then partition maintenance and rollups on their intervals).
+ */
+public final class Archiver implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Archiver.class.getName());
+
+    private final ArchiverConfig config;
+    private final Clock clock;
+    private final ArchiverMetrics metrics = new ArchiverMetrics();
+    private final Database database;
+    private final SeriesDirectory directory;
+    private final PartitionMaintenance rawPartitions;
+    private final PartitionMaintenance rollupPartitions;
+    private final RollupJob rollups;
+    private final HttpServer server;
+    private final ThreadPoolExecutor httpExecutor;
+    private final ScheduledExecutorService jobs;
+
+    public Archiver(ArchiverConfig config, Clock clock) throws IOException {
+        this.config = config;
+        this.clock = clock;
+        this.database = new Database(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
+        this.directory = new SeriesDirectory(database.jdbi(), config.seriesCacheMaxEntries());
+        this.rawPartitions = new PartitionMaintenance(database.jdbi(), "samples",
+                config.rawRetention().toMillis(), config.partitionDaysAhead());
+        this.rollupPartitions = new PartitionMaintenance(database.jdbi(), "samples_5m",
+                config.rollupRetention().toMillis(), config.partitionDaysAhead());
+        this.rollups = new RollupJob(database.jdbi(), config.rollupLookback().toMillis(),
+                config.rollupLookback().toMillis());
+        metrics.seriesCacheSize(directory::cacheSize);
+        metrics.ready(() -> database.isMigrated() ? 1 : 0);
+
+        Ingester ingester = new Ingester(directory, new SampleWriter(database.jdbi(), config.rowsPerStatement()), metrics);
+        WriteHandler write = new WriteHandler(new RemoteWriteDecoder(config.maxDecodedBytes()), ingester,
+                database::isMigrated, config.writeAuth(), config.maxBodyBytes(), metrics);
+        this.server = HttpServer.create(config.listenAddress(), 128);
+        // Bounded: when every worker is busy and the queue is full, the accepting thread runs the
+        // request itself, which stops it from accepting more until one finishes.
+        this.httpExecutor = new ThreadPoolExecutor(config.httpThreads(), config.httpThreads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(config.httpThreads() * 4), new ThreadPoolExecutor.CallerRunsPolicy());
+        server.setExecutor(httpExecutor);
+        server.createContext("/api/v1/write", write);
+        server.createContext("/metrics", text(200, metrics::scrape));
+        server.createContext("/-/healthy", text(200, () -> "vmwatch archiver is healthy.\n"));
+        server.createContext("/-/ready", exchange -> {
+            boolean ready = database.isReady();
+            reply(exchange, ready ? 200 : 503, ready ? "vmwatch archiver is ready.\n"
+                    : "vmwatch archiver is not ready: MySQL unreachable or not migrated yet.\n");
+        });
+        this.jobs = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "archiver-jobs");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        server.start();
+        LOG.info("listening on " + server.getAddress());
+        jobs.execute(this::migrateThenSchedule);
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public ArchiverMetrics metrics() {
+        return metrics;
+    }
+
+    private void migrateThenSchedule() {
+        if (jobs.isShutdown()) {
+            return;
+        }
+        if (!database.migrate()) {
+            jobs.schedule(this::migrateThenSchedule, 2, TimeUnit.SECONDS);
+            return;
+        }
+        LOG.info("schema migrated; MySQL ready");
+        maintainPartitions();
+        long maintenance = config.maintenanceInterval().toMillis();
+        long rollup = config.rollupInterval().toMillis();
+        jobs.scheduleWithFixedDelay(this::maintainPartitions, maintenance, maintenance, TimeUnit.MILLISECONDS);
+        jobs.scheduleWithFixedDelay(this::rollUp, rollup, rollup, TimeUnit.MILLISECONDS);
+    }
+
+    private void maintainPartitions() {
+        try {
+            rawPartitions.run(clock.instant());
+            rollupPartitions.run(clock.instant());
+        } catch (RuntimeException e) {
+            metrics.maintenanceError("partitions");
+            LOG.warning("partition maintenance failed, will retry: " + e.getMessage());
+        }
+    }
+
+    private void rollUp() {
+        try {
+            rollups.run(clock.instant());
+        } catch (RuntimeException e) {
+            metrics.maintenanceError("rollup");
+            LOG.warning("rollup failed, will retry: " + e.getMessage());
+        }
+    }
+
+    /** Stops accepting, lets running requests finish (up to the grace period), then closes MySQL. */
+    @Override
+    public void close() {
+        jobs.shutdownNow();
+        server.stop(5);
+        httpExecutor.shutdown();
+        try {
+            if (!httpExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+                httpExecutor.shutdownNow();
+            }
+            jobs.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        database.close();
+    }
+
+    private static HttpHandler text(int code, Supplier<String> body) {
+        return exchange -> reply(exchange, code, body.get());
+    }
+
+    private static void reply(HttpExchange exchange, int code, String body) throws IOException {
+        try (exchange) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(code, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}

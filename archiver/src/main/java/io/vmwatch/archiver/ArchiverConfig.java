@@ -1,0 +1,25 @@
+package io.vmwatch.archiver;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/** Everything the archiver is started with; see {@link Flags} for the command line. */
+public record ArchiverConfig(
+        InetSocketAddress listenAddress,
+        long maxBodyBytes,
+        long maxDecodedBytes,
+        int httpThreads,
+        WriteAuth writeAuth,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPoolSize,
+        int rowsPerStatement,
+        int seriesCacheMaxEntries,
+        Duration rawRetention,
+        Duration rollupRetention,
+        int partitionDaysAhead,
+        Duration maintenanceInterval,
+        Duration rollupInterval,
+        Duration rollupLookback) {
+}

@@ -1,0 +1,95 @@
+package io.vmwatch.archiver;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Supplier;
+
+/**
+ * The archiver's own metrics, served on /metrics. Names as Prometheus sees them:
+ * vmwatch_archiver_samples_received_total, _samples_written_total, _samples_rejected_total{reason},
+ * _stale_markers_total, _db_errors_total, _request_duration_seconds{code}, _batch_duration_seconds,
+ * _series_cache_size, _maintenance_errors_total{job}.
+ */
+public final class ArchiverMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter received = Counter.builder("vmwatch.archiver.samples.received")
+            .description("Samples in decoded write requests, retries included").register(registry);
+    private final Counter written = Counter.builder("vmwatch.archiver.samples.written")
+            .description("Samples committed to MySQL").register(registry);
+    private final Counter staleMarkers = Counter.builder("vmwatch.archiver.stale.markers")
+            .description("Prometheus stale markers received and deliberately not stored").register(registry);
+    private final Counter dbErrors = Counter.builder("vmwatch.archiver.db.errors")
+            .description("Failed database operations").register(registry);
+    private final Timer batchDuration = Timer.builder("vmwatch.archiver.batch.duration")
+            .description("Time to resolve series and commit the samples of one write request")
+            .publishPercentileHistogram().register(registry);
+    private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Timer> requestDurations = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> maintenanceErrors = new ConcurrentHashMap<>();
+
+    public ArchiverMetrics() {
+        for (String reason : new String[] {"native_histogram", "label_too_long"}) {
+            rejectedCounter(reason);
+        }
+    }
+
+    public void seriesCacheSize(Supplier<Number> size) {
+        Gauge.builder("vmwatch.archiver.series.cache.size", size)
+                .description("Series ids held in memory").register(registry);
+    }
+
+    public void ready(Supplier<Number> ready) {
+        Gauge.builder("vmwatch.archiver.ready", ready)
+                .description("1 once MySQL is reachable and migrated").register(registry);
+    }
+
+    public void received(long samples) {
+        received.increment(samples);
+    }
+
+    public void written(long samples) {
+        written.increment(samples);
+    }
+
+    public void staleMarkers(long samples) {
+        staleMarkers.increment(samples);
+    }
+
+    public void rejected(String reason, long samples) {
+        rejectedCounter(reason).increment(samples);
+    }
+
+    public void dbError() {
+        dbErrors.increment();
+    }
+
+    public void batch(Duration duration) {
+        batchDuration.record(duration);
+    }
+
+    public void request(int code, Duration duration) {
+        requestDurations.computeIfAbsent(Integer.toString(code), c -> Timer.builder("vmwatch.archiver.request.duration")
+                .description("Write requests by HTTP status").tag("code", c)
+                .publishPercentileHistogram().register(registry)).record(duration);
+    }
+
+    public void maintenanceError(String job) {
+        maintenanceErrors.computeIfAbsent(job, j -> Counter.builder("vmwatch.archiver.maintenance.errors")
+                .description("Failed retention or rollup runs").tag("job", j).register(registry)).increment();
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    private Counter rejectedCounter(String reason) {
+        return rejected.computeIfAbsent(reason, r -> Counter.builder("vmwatch.archiver.samples.rejected")
+                .description("Samples not stored, by reason").tag("reason", r).register(registry));
+    }
+}

@@ -1,0 +1,249 @@
+package io.vmwatch.archiver;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.xerial.snappy.Snappy;
+
+/**
+ * Decodes a remote-write 1.0 body: snappy block format around a protobuf {@code WriteRequest}.
+ *
+ * <pre>
+ * message WriteRequest { repeated TimeSeries timeseries = 1; reserved 2; reserved 3; }
+ * message TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2;
+ *                        repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
+ * message Label        { string name = 1; string value = 2; }
+ * message Sample       { double value = 1; int64 timestamp = 2; }
+ * </pre>
+ *
+ * Unknown fields are skipped as protobuf requires. Every series must carry a non-empty
+ * {@code __name__}, label names must be non-empty and unique and all strings valid UTF-8; otherwise
+ * the whole request is malformed, so nothing of it is written.
+ */
+public final class RemoteWriteDecoder {
+    public static final String METRIC_NAME_LABEL = "__name__";
+
+    private static final int WRITE_REQUEST_TIMESERIES = 1;
+    private static final int TIMESERIES_LABELS = 1;
+    private static final int TIMESERIES_SAMPLES = 2;
+    private static final int TIMESERIES_HISTOGRAMS = 4;
+    private static final int LABEL_NAME = 1;
+    private static final int LABEL_VALUE = 2;
+    private static final int SAMPLE_VALUE = 1;
+    private static final int SAMPLE_TIMESTAMP = 2;
+
+    private final long maxDecodedBytes;
+
+    public RemoteWriteDecoder(long maxDecodedBytes) {
+        this.maxDecodedBytes = maxDecodedBytes;
+    }
+
+    /** Uncompresses a snappy block; a body whose decoded size is above the limit is refused. */
+    public byte[] uncompress(byte[] compressed) throws MalformedRequestException, TooLargeException {
+        if (compressed.length == 0) {
+            throw new MalformedRequestException("empty body");
+        }
+        int length;
+        try {
+            if (!Snappy.isValidCompressedBuffer(compressed)) {
+                throw new MalformedRequestException("body is not in snappy block format");
+            }
+            length = Snappy.uncompressedLength(compressed);
+        } catch (IOException e) {
+            throw new MalformedRequestException("body is not in snappy block format: " + e.getMessage(), e);
+        }
+        if (length < 0 || length > maxDecodedBytes) {
+            throw new TooLargeException("decoded body of " + Integer.toUnsignedString(length)
+                    + " bytes is above the limit of " + maxDecodedBytes + " bytes");
+        }
+        try {
+            return Snappy.uncompress(compressed);
+        } catch (IOException e) {
+            throw new MalformedRequestException("body is not in snappy block format: " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes an uncompressed protobuf WriteRequest. */
+    public WriteRequest decode(byte[] protobuf) throws MalformedRequestException {
+        CodedInputStream in = CodedInputStream.newInstance(protobuf);
+        List<TimeSeries> series = new ArrayList<>();
+        try {
+            while (true) {
+                int tag = in.readTag();
+                if (tag == 0) {
+                    break;
+                }
+                if (WireFormat.getTagFieldNumber(tag) == WRITE_REQUEST_TIMESERIES) {
+                    requireLengthDelimited(tag, "WriteRequest.timeseries");
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    series.add(readTimeSeries(in));
+                    in.popLimit(limit);
+                } else if (!in.skipField(tag)) {
+                    break;
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new MalformedRequestException("body is not a protobuf WriteRequest: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedRequestException("body is not a protobuf WriteRequest: " + e.getMessage(), e);
+        }
+        return new WriteRequest(List.copyOf(series));
+    }
+
+    /** Both steps: snappy, then protobuf. */
+    public WriteRequest decodeBody(byte[] compressed) throws MalformedRequestException, TooLargeException {
+        return decode(uncompress(compressed));
+    }
+
+    private static TimeSeries readTimeSeries(CodedInputStream in) throws IOException, MalformedRequestException {
+        List<Label> labels = new ArrayList<>();
+        LongList timestamps = new LongList();
+        DoubleList values = new DoubleList();
+        int histograms = 0;
+        while (true) {
+            int tag = in.readTag();
+            if (tag == 0) {
+                break;
+            }
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case TIMESERIES_LABELS -> {
+                    requireLengthDelimited(tag, "TimeSeries.labels");
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    labels.add(readLabel(in));
+                    in.popLimit(limit);
+                }
+                case TIMESERIES_SAMPLES -> {
+                    requireLengthDelimited(tag, "TimeSeries.samples");
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    readSample(in, timestamps, values);
+                    in.popLimit(limit);
+                }
+                case TIMESERIES_HISTOGRAMS -> {
+                    requireLengthDelimited(tag, "TimeSeries.histograms");
+                    histograms++;
+                    in.skipField(tag);
+                }
+                default -> in.skipField(tag);
+            }
+        }
+        validate(labels);
+        return new TimeSeries(List.copyOf(labels), timestamps.toArray(), values.toArray(), histograms);
+    }
+
+    private static Label readLabel(CodedInputStream in) throws IOException, MalformedRequestException {
+        String name = "";
+        String value = "";
+        while (true) {
+            int tag = in.readTag();
+            if (tag == 0) {
+                break;
+            }
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case LABEL_NAME -> {
+                    requireLengthDelimited(tag, "Label.name");
+                    name = in.readStringRequireUtf8();
+                }
+                case LABEL_VALUE -> {
+                    requireLengthDelimited(tag, "Label.value");
+                    value = in.readStringRequireUtf8();
+                }
+                default -> in.skipField(tag);
+            }
+        }
+        return new Label(name, value);
+    }
+
+    private static void readSample(CodedInputStream in, LongList timestamps, DoubleList values)
+            throws IOException, MalformedRequestException {
+        double value = 0;
+        long timestamp = 0;
+        while (true) {
+            int tag = in.readTag();
+            if (tag == 0) {
+                break;
+            }
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case SAMPLE_VALUE -> {
+                    requireWireType(tag, WireFormat.WIRETYPE_FIXED64, "Sample.value");
+                    value = in.readDouble();
+                }
+                case SAMPLE_TIMESTAMP -> {
+                    requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Sample.timestamp");
+                    timestamp = in.readInt64();
+                }
+                default -> in.skipField(tag);
+            }
+        }
+        timestamps.add(timestamp);
+        values.add(value);
+    }
+
+    private static void validate(List<Label> labels) throws MalformedRequestException {
+        Set<String> names = new HashSet<>();
+        boolean named = false;
+        for (Label label : labels) {
+            if (label.name().isEmpty()) {
+                throw new MalformedRequestException("a series has a label with an empty name");
+            }
+            if (!names.add(label.name())) {
+                throw new MalformedRequestException("a series has the label " + label.name() + " twice");
+            }
+            if (label.name().equals(METRIC_NAME_LABEL) && !label.value().isEmpty()) {
+                named = true;
+            }
+        }
+        if (!named) {
+            throw new MalformedRequestException("a series has no " + METRIC_NAME_LABEL + " label");
+        }
+    }
+
+    private static void requireLengthDelimited(int tag, String field) throws MalformedRequestException {
+        requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
+    }
+
+    private static void requireWireType(int tag, int wireType, String field) throws MalformedRequestException {
+        if (WireFormat.getTagWireType(tag) != wireType) {
+            throw new MalformedRequestException(field + " has wire type " + WireFormat.getTagWireType(tag)
+                    + ", expected " + wireType);
+        }
+    }
+
+    /** A growable long array, to keep samples unboxed. */
+    private static final class LongList {
+        private long[] items = new long[4];
+        private int size;
+
+        void add(long item) {
+            if (size == items.length) {
+                items = java.util.Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = item;
+        }
+
+        long[] toArray() {
+            return java.util.Arrays.copyOf(items, size);
+        }
+    }
+
+    /** A growable double array, to keep samples unboxed. */
+    private static final class DoubleList {
+        private double[] items = new double[4];
+        private int size;
+
+        void add(double item) {
+            if (size == items.length) {
+                items = java.util.Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = item;
+        }
+
+        double[] toArray() {
+            return java.util.Arrays.copyOf(items, size);
+        }
+    }
+}

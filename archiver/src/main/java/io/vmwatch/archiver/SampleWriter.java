@@ -1,0 +1,105 @@
+package io.vmwatch.archiver;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Arrays;
+import java.util.Comparator;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Commits rows to {@code samples} in one transaction, with multi-row
+ * {@code INSERT ... ON DUPLICATE KEY UPDATE} statements: a replayed sample overwrites itself with the
+ * same value, so a retry never duplicates. Rows are sorted by primary key first, which keeps
+ * concurrent overlapping writes from deadlocking each other; a deadlock is retried once.
+ */
+public final class SampleWriter {
+    private static final String DEADLOCK = "40001";
+
+    private final Jdbi jdbi;
+    private final int rowsPerStatement;
+
+    public SampleWriter(Jdbi jdbi, int rowsPerStatement) {
+        this.jdbi = jdbi;
+        this.rowsPerStatement = rowsPerStatement;
+    }
+
+    /** One row of {@code samples}; a value that is not finite is stored as NULL. */
+    public record Row(long seriesId, long timestamp, double value) {
+    }
+
+    /** Writes all rows or none; returns the number of rows written. */
+    public int write(Row[] rows) throws SQLException {
+        if (rows.length == 0) {
+            return 0;
+        }
+        Row[] sorted = rows.clone();
+        Arrays.sort(sorted, Comparator.comparingLong(Row::seriesId).thenComparingLong(Row::timestamp));
+        try {
+            return writeOnce(sorted);
+        } catch (SQLException e) {
+            if (DEADLOCK.equals(e.getSQLState())) {
+                return writeOnce(sorted);
+            }
+            throw e;
+        }
+    }
+
+    private int writeOnce(Row[] rows) throws SQLException {
+        return jdbi.withHandle(handle -> {
+            Connection connection = handle.getConnection();
+            connection.setAutoCommit(false);
+            try {
+                for (int from = 0; from < rows.length; from += rowsPerStatement) {
+                    int count = Math.min(rowsPerStatement, rows.length - from);
+                    try (PreparedStatement insert = connection.prepareStatement(insertSql(count))) {
+                        int position = 1;
+                        for (int i = from; i < from + count; i++) {
+                            insert.setLong(position++, rows[i].seriesId());
+                            insert.setLong(position++, rows[i].timestamp());
+                            double value = rows[i].value();
+                            if (Double.isFinite(value)) {
+                                insert.setDouble(position++, value);
+                            } else {
+                                insert.setNull(position++, Types.DOUBLE);
+                            }
+                        }
+                        insert.executeUpdate();
+                    }
+                }
+                connection.commit();
+                return rows.length;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            } finally {
+                restoreAutoCommit(connection);
+            }
+        });
+    }
+
+    private static void rollbackQuietly(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollbackFailure) {
+            cause.addSuppressed(rollbackFailure);
+        }
+    }
+
+    private static void restoreAutoCommit(Connection connection) {
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // a broken connection is evicted by the pool
+        }
+    }
+
+    private static String insertSql(int rows) {
+        StringBuilder sql = new StringBuilder(64 + rows * 10).append("INSERT INTO samples (series_id, ts, value) VALUES ");
+        for (int i = 0; i < rows; i++) {
+            sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+        }
+        return sql.append(" ON DUPLICATE KEY UPDATE value = VALUES(value)").toString();
+    }
+}

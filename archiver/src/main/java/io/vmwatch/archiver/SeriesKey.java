@@ -1,0 +1,89 @@
+package io.vmwatch.archiver;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The identity of a series in the {@code series} table: metric name, the {@code instance} label (kept
+ * in its own column for the views), the other labels as a JSON object with sorted keys, and a
+ * fingerprint, SHA-256 over the sorted label set (name, 0xFF, value, 0xFF for each label; 0xFF never
+ * occurs in UTF-8, so two different label sets never encode alike).
+ */
+public record SeriesKey(Fingerprint fingerprint, String metric, String instance, String labelsJson) {
+    public static final String INSTANCE_LABEL = "instance";
+
+    /** Builds the key of a decoded series (which always carries {@code __name__}). */
+    public static SeriesKey of(List<Label> labels) {
+        List<Label> sorted = new ArrayList<>(labels);
+        sorted.sort(Comparator.comparing(Label::name));
+        MessageDigest sha256 = sha256();
+        String metric = "";
+        String instance = "";
+        StringBuilder json = new StringBuilder(64).append('{');
+        for (Label label : sorted) {
+            sha256.update(label.name().getBytes(StandardCharsets.UTF_8));
+            sha256.update((byte) 0xFF);
+            sha256.update(label.value().getBytes(StandardCharsets.UTF_8));
+            sha256.update((byte) 0xFF);
+            if (label.name().equals(RemoteWriteDecoder.METRIC_NAME_LABEL)) {
+                metric = label.value();
+                continue;
+            }
+            if (label.name().equals(INSTANCE_LABEL)) {
+                instance = label.value();
+            }
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            Json.appendString(json, label.name());
+            json.append(':');
+            Json.appendString(json, label.value());
+        }
+        json.append('}');
+        return new SeriesKey(new Fingerprint(sha256.digest()), metric, instance, json.toString());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** 32 bytes of SHA-256, with value equality so that it can key a map. */
+    public record Fingerprint(byte[] bytes) {
+        public Fingerprint {
+            bytes = bytes.clone();
+        }
+
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Fingerprint f && Arrays.equals(bytes, f.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder hex = new StringBuilder(64);
+            for (byte b : bytes) {
+                hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            }
+            return hex.toString();
+        }
+    }
+}
