@@ -1,0 +1,76 @@
+package io.vmwatch.archiver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FlagsTest {
+    private static final Map<String, String> ENV = Map.of(Flags.PASSWORD_ENV, "from-env");
+
+    @Test
+    void defaultsNeedOnlyAPassword() throws Exception {
+        ArchiverConfig config = Flags.parse(new String[0], ENV);
+        assertEquals(9718, config.listenAddress().getPort());
+        assertEquals("from-env", config.dbPassword());
+        assertEquals(Duration.ofDays(30), config.rawRetention());
+        assertFalse(config.writeAuth().required());
+    }
+
+    @Test
+    void thereIsNoDefaultPassword() {
+        FlagException e = assertThrows(FlagException.class, () -> Flags.parse(new String[0], Map.of()));
+        assertTrue(e.getMessage().contains(Flags.PASSWORD_ENV), e.getMessage());
+    }
+
+    @Test
+    void thePasswordFileWinsAndIsStripped(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("pw");
+        Files.writeString(file, "s3cret\n");
+        ArchiverConfig config = Flags.parse(new String[] {"--db.password-file", file.toString()}, ENV);
+        assertEquals("s3cret", config.dbPassword());
+        assertThrows(FlagException.class,
+                () -> Flags.parse(new String[] {"--db.password-file=" + dir.resolve("missing")}, ENV));
+    }
+
+    @Test
+    void parsesBothFlagForms() throws Exception {
+        ArchiverConfig config = Flags.parse(new String[] {"--web.listen-address=127.0.0.1:1234", "--retention.raw",
+            "2d", "--rollup.lookback=90m", "--db.url", "jdbc:mysql://db:3306/x"}, ENV);
+        assertEquals(1234, config.listenAddress().getPort());
+        assertEquals(Duration.ofDays(2), config.rawRetention());
+        assertEquals(Duration.ofMinutes(90), config.rollupLookback());
+        assertEquals("jdbc:mysql://db:3306/x", config.dbUrl());
+    }
+
+    @Test
+    void rejectsUnknownFlagsAndBadValues() {
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--no.such=1"}, ENV));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--retention.raw=forever"}, ENV));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--web.max-body-bytes=-1"}, ENV));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--web.listen-address=nope"}, ENV));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--db.pool-size"}, ENV));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"stray"}, ENV));
+    }
+
+    @Test
+    void configuresWriteCredentials(@TempDir Path dir) throws Exception {
+        Path token = dir.resolve("token");
+        Files.writeString(token, "tok");
+        WriteAuth bearer = Flags.parse(new String[] {"--web.write-bearer-token-file=" + token}, ENV).writeAuth();
+        assertTrue(bearer.permits("Bearer tok"));
+        assertFalse(bearer.permits("Bearer other"));
+        assertFalse(bearer.permits(null));
+        WriteAuth basic = Flags.parse(new String[] {"--web.write-basic-auth-user=prom",
+            "--web.write-basic-auth-password-file=" + token}, ENV).writeAuth();
+        assertTrue(basic.permits("Basic cHJvbTp0b2s="));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--web.write-basic-auth-user=prom"}, ENV));
+    }
+}

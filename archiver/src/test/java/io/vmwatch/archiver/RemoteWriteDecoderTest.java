@@ -1,0 +1,111 @@
+package io.vmwatch.archiver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RemoteWriteDecoderTest {
+    private final RemoteWriteDecoder decoder = new RemoteWriteDecoder(1 << 20);
+
+    private static TimeSeries series(String name, String extra, long[] ts, double[] values) {
+        return new TimeSeries(List.of(new Label("__name__", name), new Label("job", extra)), ts, values, 0);
+    }
+
+    @Test
+    void roundTripsSeriesLabelsAndSamplesExactly() throws Exception {
+        WriteRequest request = new WriteRequest(List.of(
+                series("up", "a\"b\\c\nd é ✓", new long[] {1_700_000_000_000L, 1_700_000_001_000L},
+                        new double[] {1.0, -0.1}),
+                series("x", "", new long[] {-5}, new double[] {Double.NaN})));
+        WriteRequest decoded = decoder.decodeBody(RemoteWriteEncoder.snappy(request));
+        assertEquals(2, decoded.series().size());
+        assertEquals(request.series().get(0).labels(), decoded.series().get(0).labels());
+        assertArrayEquals(request.series().get(0).timestamps(), decoded.series().get(0).timestamps());
+        assertArrayEquals(request.series().get(0).values(), decoded.series().get(0).values());
+        assertEquals(3, decoded.sampleCount());
+        assertEquals(-5, decoded.series().get(1).timestamps()[0]);
+        assertEquals(Double.doubleToRawLongBits(Double.NaN), Double.doubleToRawLongBits(decoded.series().get(1).values()[0]));
+    }
+
+    @Test
+    void keepsTheStaleMarkerBitPattern() throws Exception {
+        double stale = Double.longBitsToDouble(Ingester.STALE_NAN_BITS);
+        WriteRequest request = new WriteRequest(List.of(series("up", "j", new long[] {1}, new double[] {stale})));
+        double decoded = decoder.decodeBody(RemoteWriteEncoder.snappy(request)).series().get(0).values()[0];
+        assertEquals(Ingester.STALE_NAN_BITS, Double.doubleToRawLongBits(decoded));
+    }
+
+    @Test
+    void anEmptyWriteRequestIsValid() throws Exception {
+        assertEquals(0, decoder.decodeBody(RemoteWriteEncoder.compress(new byte[0])).series().size());
+    }
+
+    @Test
+    void rejectsAnEmptyBody() {
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(new byte[0]));
+    }
+
+    @Test
+    void rejectsBytesThatAreNotSnappy() {
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(new byte[] {(byte) 0xff, 1, 2, 3, 4}));
+    }
+
+    @Test
+    void rejectsSnappyThatIsNotAWriteRequest() {
+        byte[] garbage = RemoteWriteEncoder.compress(new byte[] {0x0a, (byte) 0xff, 0x01, 0x02});
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(garbage));
+        byte[] truncated = RemoteWriteEncoder.protobuf(new WriteRequest(List.of(
+                series("up", "j", new long[] {1}, new double[] {1}))));
+        byte[] cut = RemoteWriteEncoder.compress(Arrays.copyOf(truncated, truncated.length - 3));
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(cut));
+    }
+
+    @Test
+    void rejectsSeriesWithoutNameOrWithDuplicateLabels() {
+        WriteRequest nameless = new WriteRequest(List.of(new TimeSeries(List.of(new Label("job", "x")),
+                new long[] {1}, new double[] {1}, 0)));
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(RemoteWriteEncoder.snappy(nameless)));
+        WriteRequest twice = new WriteRequest(List.of(new TimeSeries(List.of(new Label("__name__", "a"),
+                new Label("job", "x"), new Label("job", "y")), new long[] {1}, new double[] {1}, 0)));
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(RemoteWriteEncoder.snappy(twice)));
+    }
+
+    @Test
+    void rejectsInvalidUtf8() {
+        // WriteRequest{timeseries{labels{name:"__name__" value:0xC3 0x28}}}
+        byte[] label = {0x0a, 8, '_', '_', 'n', 'a', 'm', 'e', '_', '_', 0x12, 2, (byte) 0xC3, 0x28};
+        byte[] series = new byte[label.length + 2];
+        series[0] = 0x0a;
+        series[1] = (byte) label.length;
+        System.arraycopy(label, 0, series, 2, label.length);
+        byte[] request = new byte[series.length + 2];
+        request[0] = 0x0a;
+        request[1] = (byte) series.length;
+        System.arraycopy(series, 0, request, 2, series.length);
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(RemoteWriteEncoder.compress(request)));
+    }
+
+    @Test
+    void refusesADecodedBodyAboveTheLimit() {
+        RemoteWriteDecoder small = new RemoteWriteDecoder(100);
+        byte[] big = RemoteWriteEncoder.compress(new byte[1000]);
+        assertThrows(TooLargeException.class, () -> small.decodeBody(big));
+    }
+
+    @Test
+    void skipsUnknownFields() throws Exception {
+        byte[] known = RemoteWriteEncoder.protobuf(new WriteRequest(List.of(series("up", "j", new long[] {7},
+                new double[] {2}))));
+        // field 15, varint 1, appended at top level: must be ignored
+        byte[] withUnknown = Arrays.copyOf(known, known.length + 2);
+        withUnknown[known.length] = (byte) (15 << 3);
+        withUnknown[known.length + 1] = 1;
+        WriteRequest decoded = decoder.decodeBody(RemoteWriteEncoder.compress(withUnknown));
+        assertEquals(1, decoded.sampleCount());
+        assertEquals(7, decoded.series().get(0).timestamps()[0]);
+    }
+}
