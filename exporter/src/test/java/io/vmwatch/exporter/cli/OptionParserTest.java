@@ -1,0 +1,70 @@
+package io.vmwatch.exporter.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class OptionParserTest {
+  private static Options run(String... args) throws UsageException {
+    return ((OptionParser.Run) OptionParser.parse(args)).options();
+  }
+
+  @Test
+  void defaults() throws UsageException {
+    Options o = run();
+    assertEquals("", o.listenHost());
+    assertEquals(9717, o.listenPort());
+    assertEquals("/metrics", o.telemetryPath());
+    assertEquals(Path.of("/proc"), o.procfs());
+    assertEquals(Path.of("/etc/passwd"), o.passwd());
+    assertEquals(10, o.processesTop());
+    assertTrue(o.cpu() && o.memory() && o.processes());
+    assertEquals(null, o.webConfigFile());
+  }
+
+  @Test
+  void bothFlagStylesAndCollectorSwitches() throws UsageException {
+    Options o = run("--web.listen-address", "127.0.0.1:0", "--web.telemetry-path=/m", "--collector.processes.top=3",
+        "--no-collector.cpu", "--collector.memory=false", "--no-collector.processes", "--collector.processes");
+    assertEquals("127.0.0.1", o.listenHost());
+    assertEquals(0, o.listenPort());
+    assertEquals("/m", o.telemetryPath());
+    assertEquals(3, o.processesTop());
+    assertFalse(o.cpu());
+    assertFalse(o.memory());
+    assertTrue(o.processes());
+    assertEquals("::1", run("--web.listen-address=[::1]:9717").listenHost());
+  }
+
+  @Test
+  void helpAndVersion() throws UsageException {
+    assertInstanceOf(OptionParser.Help.class, OptionParser.parse(new String[] {"--web.listen-address=:1", "--help"}));
+    assertInstanceOf(OptionParser.Version.class, OptionParser.parse(new String[] {"--version"}));
+    assertTrue(OptionParser.usage().contains("--web.config.file"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "--bogus", "--web.listen-address=9717", "--web.listen-address=:70000", "--web.listen-address=:x",
+      "--collector.processes.top=-1", "--collector.processes.top=ten", "--path.procfs=/no/such/dir",
+      "--web.telemetry-path=metrics", "--web.telemetry-path=/", "--no-collector.cpu=true", "--collector.cpu=yes",
+      "--no-web.listen-address", "-x", "plain", "--web.config.file=/no/such/file.yml", "--web.max-threads=0",
+      "--collector.disk"})
+  void badFlagsAreRejectedWithOneMessage(String flag) {
+    UsageException e = assertThrows(UsageException.class, () -> OptionParser.parse(new String[] {flag}));
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  @Test
+  void missingValue() {
+    UsageException e = assertThrows(UsageException.class, () -> OptionParser.parse(new String[] {"--path.procfs"}));
+    assertEquals("flag --path.procfs needs a value", e.getMessage());
+  }
+}

@@ -1,0 +1,145 @@
+package io.vmwatch.exporter.module;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.vmwatch.exporter.TestFiles;
+import io.vmwatch.exporter.source.CpuMode;
+import io.vmwatch.exporter.source.CpuTimes;
+import io.vmwatch.exporter.source.MemoryInfo;
+import io.vmwatch.exporter.source.ProcessSample;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+class ModuleGoldenTest {
+
+  /** Parses a module file with the parser its name prefix selects. */
+  static Object parseByPrefix(Path file) throws IOException {
+    String name = file.getFileName().toString();
+    if (name.startsWith(ModuleCpuSource.NAME)) {
+      return ModuleCpuSource.parse(ModuleFile.read(file, ModuleCpuSource.NAME, ModuleCpuSource.COLUMNS, 9));
+    }
+    if (name.startsWith(ModuleMemorySource.NAME)) {
+      return ModuleMemorySource.parse(ModuleFile.read(file, ModuleMemorySource.NAME, null, 2));
+    }
+    if (name.startsWith(ModuleProcessSource.NAME)) {
+      return ModuleProcessSource.parse(ModuleFile.read(file, ModuleProcessSource.NAME, ModuleProcessSource.COLUMNS, 11));
+    }
+    throw new AssertionError(file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
+  }
+
+  private static Stream<Path> filesIn(String folder) throws IOException {
+    Path dir = TestFiles.resource(folder);
+    assertNotNull(dir, folder + " is missing from the test resources");
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(Files::isRegularFile).sorted().toList();
+    }
+    assertFalse(files.isEmpty(), folder + " holds no files");
+    return files.stream();
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyGoodGoldenFileParses() throws IOException {
+    return filesIn("/golden/module").map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+      Object parsed = parseByPrefix(file);
+      assertNotNull(parsed);
+    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> everyMalformedGoldenFileIsRejected() throws IOException {
+    return filesIn("/golden/malformed").map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+      ModuleFormatException e = assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
+      assertTrue(e.getMessage().startsWith(file.toString()), "message names the file: " + e.getMessage());
+    }));
+  }
+
+  /** Files captured from a real kernel by the kernel-modules tests, when they are there. */
+  @TestFactory
+  Stream<DynamicTest> everyKernelCapturedFileParses() throws IOException {
+    Path dir = TestFiles.resource("/golden/kernel");
+    if (dir == null) {
+      return Stream.empty();
+    }
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(Files::isRegularFile).sorted().toList();
+    }
+    return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+      Object parsed = parseByPrefix(file);
+      if (parsed instanceof List<?> list && file.getFileName().toString().startsWith("vmwatch_cpu")) {
+        assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
+      }
+    }));
+  }
+
+  @Test
+  void cpuSpecExampleValues() throws IOException {
+    @SuppressWarnings("unchecked")
+    List<CpuTimes> cpus = (List<CpuTimes>) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_cpu-spec-example"));
+    assertEquals(2, cpus.size());
+    assertEquals(1, cpus.get(1).cpu());
+    assertEquals(1_234_500_000L, cpus.get(0).nanos(CpuMode.USER));
+    assertEquals(51_410_000_000L, cpus.get(1).nanos(CpuMode.IDLE));
+    assertEquals(2_000_000L, cpus.get(1).nanos(CpuMode.SOFTIRQ));
+  }
+
+  @Test
+  void memorySpecExampleAndUnknownKeys() throws IOException {
+    MemoryInfo spec = (MemoryInfo) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_mem-spec-example"));
+    assertEquals(new MemoryInfo(2062782464L, 1287004160L, 1652441088L, 28672000L, 402653184L, 0, 0), spec);
+    assertEquals(spec, parseByPrefix(TestFiles.resource("/golden/module/vmwatch_mem-unknown-key")));
+  }
+
+  @Test
+  void hostileNamesAreUnescapedToTheirBytes() throws IOException {
+    @SuppressWarnings("unchecked")
+    List<ProcessSample> procs = (List<ProcessSample>) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_procs-hostile-names"));
+    assertEquals(8, procs.size());
+    assertEquals(List.of("systemd", "kthreadd", "kworker/0:1-eve", "my daemon", "a) (b\nc", "\uFFFD(bad\uFFFD", "q\"x\\y", "tab\there"),
+        procs.stream().map(ProcessSample::name).toList());
+    ProcessSample p = procs.get(4);
+    assertEquals(900, p.pid());
+    assertEquals(812, p.ppid());
+    assertEquals(1000, p.uid());
+    assertEquals('R', p.state());
+    assertEquals(2, p.threads());
+    assertEquals(209_715_200L, p.rssBytes());
+    assertEquals(50_003_000_000L + 1_202_000_000L, p.cpuNanos());
+    assertEquals(5_000_000_000L, p.startTimeNanos());
+  }
+
+  @Test
+  void nameEscapes() {
+    assertEquals("a b", NameEscape.decode("a\\040b"));
+    assertEquals("\\", NameEscape.decode("\\134"));
+    assertEquals("é", NameEscape.decode("\\303\\251"));
+    assertEquals(null, NameEscape.decode("x\\"));
+    assertEquals(null, NameEscape.decode("x\\12"));
+    assertEquals(null, NameEscape.decode("x\\400"));
+    assertEquals(null, NameEscape.decode("x\\08a"));
+  }
+
+  @Test
+  void errorNamesFileAndLine() {
+    Path file = TestFiles.resource("/golden/malformed/vmwatch_cpu-too-few-fields");
+    ModuleFormatException e = assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
+    assertEquals(file + ":3: expected 9 fields, got 8", e.getMessage());
+    Path cut = TestFiles.resource("/golden/malformed/vmwatch_procs-cut-mid-record");
+    String message = assertThrows(ModuleFormatException.class, () -> parseByPrefix(cut)).getMessage();
+    if (!message.contains("cut short")) {
+      fail("expected a cut-short message, got " + message);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.vmwatch.exporter.procfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vmwatch.exporter.TestFiles;
+import io.vmwatch.exporter.module.ModuleCpuSource;
+import io.vmwatch.exporter.module.ModuleMemorySource;
+import io.vmwatch.exporter.module.ModuleProcessSource;
+import io.vmwatch.exporter.source.CpuMode;
+import io.vmwatch.exporter.source.CpuTimes;
+import io.vmwatch.exporter.source.ProcessSample;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcfsSourcesTest {
+  private final Path fixture = TestFiles.fixtureProcfs();
+
+  @Test
+  void hostileCommInStatIsTakenUpToTheLastParenthesis() throws IOException {
+    byte[] bytes = Files.readAllBytes(fixture.resolve("900/stat"));
+    PidFiles.Stat stat = PidFiles.parseStat("900/stat", bytes, bytes.length);
+    assertEquals(new PidFiles.Stat(900, "a) (b\nc", 'R', 812, 5000, 120, 2, 500), stat);
+    byte[] bad = Files.readAllBytes(fixture.resolve("901/stat"));
+    assertEquals("\uFFFD(bad\uFFFD", PidFiles.parseStat("901/stat", bad, bad.length).name());
+  }
+
+  @Test
+  void statusOfKernelThreadHasNoRss() throws IOException {
+    byte[] bytes = Files.readAllBytes(fixture.resolve("2/status"));
+    assertEquals(new PidFiles.Status(0, 1, 0), PidFiles.parseStatus("2/status", bytes, bytes.length));
+    byte[] user = Files.readAllBytes(fixture.resolve("903/status"));
+    assertEquals(new PidFiles.Status(65534, 4, 307200L * 1024), PidFiles.parseStatus("903/status", user, user.length));
+  }
+
+  @Test
+  void malformedStatIsAnError() {
+    byte[] noParen = "12 systemd S 1 2 3\n".getBytes(StandardCharsets.US_ASCII);
+    assertThrows(IOException.class, () -> PidFiles.parseStat("x", noParen, noParen.length));
+    byte[] shortStat = "12 (sh) S 1 2 3\n".getBytes(StandardCharsets.US_ASCII);
+    IOException e = assertThrows(IOException.class, () -> PidFiles.parseStat("x", shortStat, shortStat.length));
+    assertTrue(e.getMessage().contains("malformed"), e.getMessage());
+    byte[] letters = "12 (sh) S 1 2 3 4 5 6 7 8 9 x 11 12 13 14 15 16 17 18 19 20 21 22\n".getBytes(StandardCharsets.US_ASCII);
+    assertThrows(IOException.class, () -> PidFiles.parseStat("x", letters, letters.length));
+  }
+
+  @Test
+  void procfsAndModuleAgreeOnTheFixture() throws IOException {
+    List<ProcessSample> procfs = new ProcfsProcessSource(fixture).read();
+    List<ProcessSample> module = new ModuleProcessSource(fixture).read();
+    // pid 4000 is listed but its files are gone: it is left out, not an error
+    assertEquals(module.stream().map(ProcessSample::pid).toList(), procfs.stream().map(ProcessSample::pid).toList());
+    for (int i = 0; i < module.size(); i++) {
+      ProcessSample m = module.get(i);
+      ProcessSample p = procfs.get(i);
+      assertEquals(m.name(), p.name());
+      assertEquals(m.ppid(), p.ppid());
+      assertEquals(m.uid(), p.uid());
+      assertEquals(m.state(), p.state());
+      assertEquals(m.threads(), p.threads());
+      assertEquals(m.rssBytes(), p.rssBytes());
+      assertEquals(m.startTimeNanos(), p.startTimeNanos());
+      assertTrue(m.cpuNanos() - p.cpuNanos() >= 0 && m.cpuNanos() - p.cpuNanos() < 2 * ProcfsStat.NANOS_PER_TICK,
+          "module ns round down to procfs ticks for pid " + m.pid());
+    }
+    assertEquals(new ModuleMemorySource(fixture).read(), new ProcfsMemorySource(fixture).read());
+    List<CpuTimes> cpus = new ProcfsCpuSource(fixture).read();
+    List<CpuTimes> moduleCpus = new ModuleCpuSource(fixture).read();
+    assertEquals(2, cpus.size());
+    assertEquals(4868 * ProcfsStat.NANOS_PER_TICK, cpus.get(0).nanos(CpuMode.USER));
+    assertEquals(moduleCpus.get(1).nanos(CpuMode.STEAL) - 4_000_000, cpus.get(1).nanos(CpuMode.STEAL));
+    assertEquals(1764230400L, new ProcfsStat(fixture).bootTimeSeconds());
+  }
+
+  @Test
+  void processVanishingBetweenStatAndStatusIsLeftOut(@TempDir Path dir) throws IOException {
+    Path procfs = TestFiles.copyFixture(dir);
+    Files.delete(procfs.resolve("812/status"));
+    List<ProcessSample> processes = new ProcfsProcessSource(procfs).read();
+    assertEquals(List.of(1, 2, 15, 900, 901, 902, 903), processes.stream().map(ProcessSample::pid).toList());
+  }
+
+  @Test
+  void realProcHasThisProcess() throws IOException {
+    long self = ProcessHandle.current().pid();
+    List<ProcessSample> processes = new ProcfsProcessSource(Path.of("/proc")).read();
+    assertTrue(processes.size() > 1);
+    ProcessSample me = processes.stream().filter(p -> p.pid() == self).findFirst().orElseThrow();
+    assertTrue(me.threads() > 1 && me.rssBytes() > 0, me.toString());
+    assertTrue(new ProcfsCpuSource(Path.of("/proc")).read().size() >= 1);
+    assertTrue(new ProcfsMemorySource(Path.of("/proc")).read().totalBytes() > 0);
+  }
+}
