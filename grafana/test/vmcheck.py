@@ -412,14 +412,15 @@ def compose(config_path):
             r.check(isinstance(cond, dict) and cond.get("condition") == "service_healthy",
                     f"{name}: depends on {dep} being healthy")
         image = svc.get("image", "")
-        if image:
-            tag = image.rsplit(":", 1)[-1] if ":" in image.split("/")[-1] else ""
-            r.check(bool(tag) and tag != "latest" and re.search(r"\d", tag),
-                    f"{name}: image {image} is pinned to a version tag")
         if "build" in svc:
             b = svc["build"]
             dockerfile = os.path.join(b["context"], b.get("dockerfile", "Dockerfile"))
-            r.check(os.path.isfile(dockerfile), f"{name}: build file {dockerfile} exists")
+            if r.check(os.path.isfile(dockerfile), f"{name}: build file {dockerfile} exists"):
+                dockerfile_checks(r, name, b["context"], dockerfile)
+        elif image:
+            tag = image.rsplit(":", 1)[-1] if ":" in image.split("/")[-1] else ""
+            r.check(bool(tag) and tag != "latest" and re.search(r"\d", tag),
+                    f"{name}: image {image} is pinned to a version tag")
         for p in svc.get("ports", []) or []:
             r.check(name in ("grafana", "prometheus"), f"{name}: publishes {p} (only grafana/prometheus may)")
         for v in svc.get("volumes", []) or []:
@@ -437,6 +438,20 @@ def compose(config_path):
                         f"{name}: mounted {src} exists in the repository")
             else:
                 r.check(v.get("source") in named_volumes, f"{name}: volume {v.get('source')} is a named volume")
+        binds = {}
+        for v in svc.get("volumes", []) or []:
+            if isinstance(v, str) and v.split(":")[0].startswith("/"):
+                binds[v.split(":")[1]] = v.split(":")[0]
+            elif isinstance(v, dict) and v.get("type") == "bind":
+                binds[v["target"]] = v["source"]
+        words = list(svc.get("entrypoint") or []) + list(svc.get("command") or []) + \
+            [str(x) for x in (svc.get("environment") or {}).values()]
+        for word in words:
+            path = word.split("=", 1)[-1]
+            for target, source in binds.items():
+                if path.startswith(target + "/") and source != "/proc":
+                    host = source + path[len(target):]
+                    r.check(os.path.exists(host), f"{name}: {path} (from {host}) exists")
         envs = svc.get("environment") or {}
         for k, val in (envs.items() if isinstance(envs, dict) else []):
             if "PASSWORD" in k and not k.endswith("_FILE"):
@@ -446,7 +461,60 @@ def compose(config_path):
         r.check(any((isinstance(v, dict) and v.get("type") == "volume") or
                     (isinstance(v, str) and not v.startswith(("/", "."))) for v in vols),
                 f"{stateful}: keeps its state in a named volume")
+    grafana_targets = [v.split(":")[1] if isinstance(v, str) else v.get("target")
+                       for v in services.get("grafana", {}).get("volumes", []) or []]
+    for path in glob.glob(os.path.join(PROVISIONING, "dashboards", "*.y*ml")):
+        for p in (load_yaml(path) or {}).get("providers", []):
+            where = p.get("options", {}).get("path", "")
+            r.check(where in grafana_targets, f"grafana: dashboard provider path {where} is mounted")
+    r.check("/etc/grafana/provisioning" in grafana_targets, "grafana: provisioning mounted")
     return r.finish("compose")
+
+
+def dockerignore_allows(context, path):
+    """Whether .dockerignore in context lets path (relative) into the build context: the last
+    matching pattern wins, ! re-includes (enough for the allowlist style used here)."""
+    import fnmatch
+    ignore = os.path.join(context, ".dockerignore")
+    allowed = True
+    if not os.path.exists(ignore):
+        return True
+    parts = path.strip("/").split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    for line in open(ignore, encoding="utf-8"):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        pattern = line.lstrip("!").strip("/")
+        if pattern.startswith("**/"):
+            hit = any(fnmatch.fnmatch(p.split("/")[-1], pattern[3:]) for p in prefixes)
+        else:
+            hit = any(fnmatch.fnmatch(p, pattern) for p in prefixes)
+        if hit:
+            allowed = negate
+    return allowed
+
+
+def dockerfile_checks(r, name, context, dockerfile):
+    text = open(dockerfile, encoding="utf-8").read()
+    args = dict(re.findall(r"^ARG\s+(\w+)=(\S+)", text, re.M))
+    froms = re.findall(r"^FROM\s+(\S+)", text, re.M)
+    r.check(len(froms) >= 2, f"{name}: {dockerfile} is a multi-stage build")
+    for image in froms:
+        image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), image)
+        tag = image.split(":", 1)[1] if ":" in image else ""
+        r.check(re.search(r"\d+\.\d+", tag) is not None and "latest" not in tag,
+                f"{name}: base image {image} pinned to a version tag")
+    final = text[text.rindex("\nFROM"):]
+    users = re.findall(r"^USER\s+(\S+)", final, re.M)
+    r.check(bool(users) and users[-1] not in ("root", "0"), f"{name}: final stage runs as non-root user {users}")
+    for src in re.findall(r"^COPY\s+(?!--from)(\S+)\s", text, re.M):
+        r.check(os.path.exists(os.path.join(context, src)) and dockerignore_allows(context, src),
+                f"{name}: COPY {src} exists and is in the build context")
+    if "exporter" in dockerfile:
+        r.check("jvm.options" in final and "@/opt/vmwatch/jvm.options" in final,
+                f"{name}: starts java with exporter/jvm.options")
 
 
 def main(argv):
