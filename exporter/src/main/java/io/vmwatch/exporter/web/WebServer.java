@@ -59,8 +59,9 @@ public final class WebServer implements AutoCloseable {
         }, new ThreadPoolExecutor.CallerRunsPolicy());
     server.setExecutor(executor);
     Authenticator authenticator = config.basicAuthUsers().isEmpty() ? null : new BcryptAuthenticator(config.basicAuthUsers());
-    route(telemetryPath, new HTTPServer.HTTPMetricHandler(registry), authenticator);
-    route("/-/healthy", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "Healthy\n"), authenticator);
+    route(telemetryPath, exactly(telemetryPath, new HTTPServer.HTTPMetricHandler(registry)), authenticator);
+    route("/-/healthy", exactly("/-/healthy", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "Healthy\n")),
+        authenticator);
     String landing = """
         <!DOCTYPE html>
         <html><head><title>vmwatch exporter</title></head>
@@ -75,6 +76,17 @@ public final class WebServer implements AutoCloseable {
         respond(exchange, 404, "text/plain; charset=utf-8", "Not found\n");
       }
     }, authenticator);
+  }
+
+  /** Contexts match by string prefix ("/m" would catch "/metrics"); serve the exact path only. */
+  private static HttpHandler exactly(String path, HttpHandler handler) {
+    return exchange -> {
+      if (exchange.getRequestURI().getPath().equals(path)) {
+        handler.handle(exchange);
+      } else {
+        respond(exchange, 404, "text/plain; charset=utf-8", "Not found\n");
+      }
+    };
   }
 
   private void route(String path, HttpHandler handler, Authenticator authenticator) {
