@@ -127,6 +127,9 @@ else
 fi
 
 # --- 3. modules and exporter --------------------------------------------------------------------
+if [ -z "$(dkms status -m vmwatch -v "$version" 2>/dev/null)" ]; then
+  dkms add -m vmwatch -v "$version" || fail "dkms add of /usr/src/vmwatch-$version failed"
+fi
 case $(dkms status -m vmwatch -v "$version" -k "$kernel" 2>/dev/null) in
   *": installed"*) ;;
   *) log "building the vmwatch modules for $kernel"
@@ -145,7 +148,7 @@ if ! systemctl --quiet is-active "$SERVICE"; then
 fi
 health=http://127.0.0.1:$port/-/healthy
 start=$SECONDS
-until curl -fsS -o /dev/null --max-time 5 "$health"; do
+until curl -fs -o /dev/null --max-time 5 "$health"; do
   if ((SECONDS - start >= HEALTH_TIMEOUT)); then
     fail "exporter did not answer $health within ${HEALTH_TIMEOUT}s (journalctl -u $SERVICE)"
   fi
