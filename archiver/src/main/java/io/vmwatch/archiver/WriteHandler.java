@@ -26,6 +26,7 @@ public final class WriteHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger(WriteHandler.class.getName());
     private static final String MEDIA_TYPE = "application/x-protobuf";
     private static final String V1_PROTO = "prometheus.WriteRequest";
+    private static final long DRAIN_LIMIT = 64L << 20;
 
     private final RemoteWriteDecoder decoder;
     private final Ingester ingester;
@@ -76,10 +77,6 @@ public final class WriteHandler implements HttpHandler {
         String unsupported = unsupportedMediaType(exchange);
         if (unsupported != null) {
             return new Reply(415, unsupported);
-        }
-        String declaredLength = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declaredLength != null && parseLength(declaredLength) > maxBodyBytes) {
-            return new Reply(413, "body of " + declaredLength + " bytes is above the limit of " + maxBodyBytes);
         }
         byte[] body = readAtMost(exchange.getRequestBody(), maxBodyBytes);
         if (body == null) {
@@ -134,15 +131,10 @@ public final class WriteHandler implements HttpHandler {
         return null;
     }
 
-    private static long parseLength(String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    /** The whole body, or null when it is longer than limit. */
+    /**
+     * The whole body, or null when it is longer than limit. The rest of an oversized body is read and
+     * discarded (up to {@link #DRAIN_LIMIT}) so that the client gets to read the 413 instead of a reset.
+     */
     private static byte[] readAtMost(InputStream in, long limit) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[64 * 1024];
@@ -151,6 +143,9 @@ public final class WriteHandler implements HttpHandler {
         while ((n = in.read(buffer)) > 0) {
             total += n;
             if (total > limit) {
+                while (total <= limit + DRAIN_LIMIT && (n = in.read(buffer)) > 0) {
+                    total += n;
+                }
                 return null;
             }
             out.write(buffer, 0, n);
