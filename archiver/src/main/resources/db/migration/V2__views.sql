@@ -39,7 +39,8 @@ WHERE s.metric = 'instance:vmwatch_memory_utilisation:ratio';
 
 -- The process list of each instance at its latest scrape within the last day: one row per
 -- vmwatch_process_info series of that scrape, with the resident memory and CPU seconds of the
--- same pid at the same timestamp.
+-- same pid at the same timestamp. (JSON values are compared unquoted: MariaDB does not compare
+-- two JSON_EXTRACT results as equal JSON strings.)
 CREATE VIEW latest_processes AS
 SELECT latest.instance,
        latest.ts,
@@ -51,11 +52,11 @@ SELECT latest.instance,
        JSON_UNQUOTE(JSON_EXTRACT(info.labels, '$.state')) AS state,
        (SELECT rx.value FROM series rs JOIN samples rx ON rx.series_id = rs.id AND rx.ts = latest.ts
          WHERE rs.metric = 'vmwatch_process_resident_memory_bytes' AND rs.instance = latest.instance
-           AND JSON_EXTRACT(rs.labels, '$.pid') = JSON_EXTRACT(info.labels, '$.pid')
+           AND JSON_UNQUOTE(JSON_EXTRACT(rs.labels, '$.pid')) = JSON_UNQUOTE(JSON_EXTRACT(info.labels, '$.pid'))
          LIMIT 1) AS resident_memory_bytes,
        (SELECT cx.value FROM series cs JOIN samples cx ON cx.series_id = cs.id AND cx.ts = latest.ts
          WHERE cs.metric = 'vmwatch_process_cpu_seconds_total' AND cs.instance = latest.instance
-           AND JSON_EXTRACT(cs.labels, '$.pid') = JSON_EXTRACT(info.labels, '$.pid')
+           AND JSON_UNQUOTE(JSON_EXTRACT(cs.labels, '$.pid')) = JSON_UNQUOTE(JSON_EXTRACT(info.labels, '$.pid'))
          LIMIT 1) AS cpu_seconds_total
 FROM (SELECT s.instance, MAX(x.ts) AS ts
         FROM series s JOIN samples x ON x.series_id = s.id
