@@ -54,13 +54,13 @@ setting() {
 }
 
 port_ok() { [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
-hostport_ere='[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}'
+hostport_ere='[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[1-9][0-9]{0,4}'
 zone_ere='[a-z]+-[a-z]+[0-9]+-[a-z]'
 
 project=$(setting VMWATCH_GCE_PROJECT '[a-z][a-z0-9-]{4,28}[a-z0-9]' my-project-123) || exit 2
 zones=$(setting VMWATCH_GCE_ZONES "$zone_ere(,$zone_ere)*" europe-west1-b,europe-west1-c) || exit 2
 group=$(setting VMWATCH_INSTANCE_GROUP '[a-z]([-a-z0-9]{0,61}[a-z0-9])?' vmwatch-fleet) || exit 2
-port=$(setting VMWATCH_EXPORTER_PORT '[0-9]{1,5}' 9717 9717) || exit 2
+port=$(setting VMWATCH_EXPORTER_PORT '[1-9][0-9]{0,4}' 9717 9717) || exit 2
 port_ok "$port" || fail "VMWATCH_EXPORTER_PORT=$port is not a TCP port (1-65535)"
 alertmanager=$(setting VMWATCH_ALERTMANAGER_ADDRESS "$hostport_ere" alertmanager:9093 alertmanager:9093) || exit 2
 port_ok "${alertmanager##*:}" || fail "VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager has no valid port"
