@@ -35,17 +35,15 @@ public final class ModuleCpuSource implements CpuSource {
   }
 
   static List<CpuTimes> parse(ModuleFile module) throws ModuleFormatException {
-    List<String[]> records = module.records();
-    List<CpuTimes> cpus = new ArrayList<>(records.size());
-    for (int i = 0; i < records.size(); i++) {
-      String[] record = records.get(i);
-      long cpu = module.number(i, record, 0);
+    List<CpuTimes> cpus = new ArrayList<>(module.recordCount());
+    for (int i = 0; i < module.recordCount(); i++) {
+      long cpu = module.number(i, 0);
       if (cpu > Integer.MAX_VALUE) {
         throw module.error(i, "cpu number " + cpu + " is out of range");
       }
       long[] nanos = new long[CpuMode.values().length];
       for (int m = 0; m < nanos.length; m++) {
-        nanos[m] = module.number(i, record, m + 1);
+        nanos[m] = module.number(i, m + 1);
       }
       cpus.add(new CpuTimes((int) cpu, nanos));
     }

@@ -37,17 +37,16 @@ public final class ModuleMemorySource implements MemorySource {
   }
 
   static MemoryInfo parse(ModuleFile module) throws ModuleFormatException {
-    List<String[]> records = module.records();
     Map<String, Long> values = new HashMap<>();
-    for (int i = 0; i < records.size(); i++) {
-      String[] record = records.get(i);
-      if (values.put(record[0], module.number(i, record, 1)) != null) {
-        throw module.error(i, "key '" + record[0] + "' appears twice");
+    for (int i = 0; i < module.recordCount(); i++) {
+      String key = module.text(i, 0);
+      if (values.put(key, module.number(i, 1)) != null) {
+        throw module.error(i, "key '" + key + "' appears twice");
       }
     }
     for (String key : REQUIRED) {
       if (!values.containsKey(key)) {
-        throw module.error(records.size(), "key '" + key + "' is missing");
+        throw module.error(module.recordCount(), "key '" + key + "' is missing");
       }
     }
     return new MemoryInfo(

@@ -36,45 +36,44 @@ public final class ModuleProcessSource implements ProcessSource {
   }
 
   static List<ProcessSample> parse(ModuleFile module) throws ModuleFormatException {
-    List<String[]> records = module.records();
-    List<ProcessSample> processes = new ArrayList<>(records.size());
-    for (int i = 0; i < records.size(); i++) {
-      String[] r = records.get(i);
-      String state = r[3];
+    List<ProcessSample> processes = new ArrayList<>(module.recordCount());
+    for (int i = 0; i < module.recordCount(); i++) {
+      String state = module.text(i, 3);
       if (state.length() != 1 || !Character.isLetter(state.charAt(0))) {
         throw module.error(i, "state '" + state + "' is not one letter");
       }
-      String name = NameEscape.decode(r[10]);
+      String escaped = module.text(i, 10);
+      String name = NameEscape.decode(escaped);
       if (name == null) {
-        throw module.error(i, "name '" + r[10] + "' has a backslash not followed by three octal digits");
+        throw module.error(i, "name '" + escaped + "' has a backslash not followed by three octal digits");
       }
       processes.add(new ProcessSample(
-          intField(module, i, r, 0),
-          intField(module, i, r, 1),
-          uidField(module, i, r),
+          intField(module, i, 0),
+          intField(module, i, 1),
+          uidField(module, i),
           state.charAt(0),
-          intField(module, i, r, 4),
-          module.number(i, r, 5),
-          addExact(module, i, module.number(i, r, 7), module.number(i, r, 8)),
-          module.number(i, r, 9),
+          intField(module, i, 4),
+          module.number(i, 5),
+          addExact(module, i, module.number(i, 7), module.number(i, 8)),
+          module.number(i, 9),
           name));
-      module.number(i, r, 6); // vsize_bytes: checked, not exported
+      module.number(i, 6); // vsize_bytes: checked, not exported
     }
     return processes;
   }
 
-  private static int intField(ModuleFile module, int index, String[] record, int field) throws ModuleFormatException {
-    long value = module.number(index, record, field);
+  private static int intField(ModuleFile module, int index, int field) throws ModuleFormatException {
+    long value = module.number(index, field);
     if (value > Integer.MAX_VALUE) {
-      throw module.error(index, "field " + (field + 1) + " '" + record[field] + "' is out of range");
+      throw module.error(index, "field " + (field + 1) + " '" + module.text(index, field) + "' is out of range");
     }
     return (int) value;
   }
 
-  private static long uidField(ModuleFile module, int index, String[] record) throws ModuleFormatException {
-    long value = module.number(index, record, 2);
+  private static long uidField(ModuleFile module, int index) throws ModuleFormatException {
+    long value = module.number(index, 2);
     if (value > 0xffff_ffffL) {
-      throw module.error(index, "uid '" + record[2] + "' is out of range");
+      throw module.error(index, "uid '" + module.text(index, 2) + "' is out of range");
     }
     return value;
   }
