@@ -266,6 +266,9 @@ def promql(base, instance):
                 continue
             values = prom_get(base, f"/api/v1/label/{m.group(2)}/values", {"match[]": m.group(1)})
             r.check(instance in values, f"{d['title']}: variable ${var['name']} lists {instance} ({values})")
+        for p in all_panels(d.get("panels")):
+            if p.get("type") == "nodeGraph":
+                node_graph_check(r, base, instance, d["title"], p, now)
         for title, t in targets_of(d, "prometheus"):
             what = f"{d['title']} / {title} / {t['refId']}"
             try:
@@ -282,6 +285,22 @@ def promql(base, instance):
             except Exception as e:  # noqa: BLE001 - report every failing target, not only the first
                 r.fail(f"{what}: {e}")
     return r.finish("promql")
+
+
+def node_graph_check(r, base, instance, dashboard_title, panel, now):
+    """The nodes and edges frames form a graph Grafana can draw: unique node ids, and every edge
+    joins two existing nodes (the node graph fails on an edge to a missing node)."""
+    what = f"{dashboard_title} / {panel['title']}"
+    frames = {}
+    for t in panel.get("targets", []):
+        data = prom_get(base, "/api/v1/query", {"query": substitute_promql(t["expr"], instance), "time": now})
+        frames[t["refId"]] = [s["metric"] for s in data["result"]]
+    nodes, edges = frames.get("nodes", []), frames.get("edges", [])
+    ids = [n.get("id") for n in nodes]
+    r.check(ids and None not in ids and len(ids) == len(set(ids)), f"{what}: {len(ids)} nodes with unique ids")
+    dangling = [e for e in edges if e.get("source") not in ids or e.get("target") not in ids or not e.get("id")]
+    r.check(edges and not dangling, f"{what}: {len(edges)} edges, all between existing nodes ({dangling[:2]})")
+    r.check(all(n.get("title") for n in nodes), f"{what}: every node has a title")
 
 
 # ------------------------------------------------------------------------------------ sql
