@@ -8,6 +8,7 @@ import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +35,26 @@ public final class CpuCollector implements FamilyCollector {
   }
 
   @Override
+  public SourceKind source() {
+    return current.kind();
+  }
+
+  private List<CpuTimes> read() throws IOException {
+    try {
+      return current.read();
+    } catch (NoSuchFileException e) {
+      if (current.kind() != SourceKind.MODULE) {
+        throw e;
+      }
+      current = sources.fallback();
+      return current.read();
+    }
+  }
+
+  @Override
   public List<MetricFamilySamples> collect() throws IOException {
+    List<CpuTimes> cpus = read();
     SourceKind kind = current.kind();
-    List<CpuTimes> cpus = current.read();
     CounterMetricFamily seconds = new CounterMetricFamily("vmwatch_cpu_seconds_total",
         "Seconds each CPU spent in each mode since boot.", List.of("cpu", "mode"));
     CpuMode[] modes = CpuMode.values();

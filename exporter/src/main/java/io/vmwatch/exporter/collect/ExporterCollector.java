@@ -2,7 +2,6 @@ package io.vmwatch.exporter.collect;
 
 import io.prometheus.client.Collector;
 import io.prometheus.client.GaugeMetricFamily;
-import io.vmwatch.exporter.source.SourceKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,24 +37,24 @@ public final class ExporterCollector extends Collector {
         List.of("collector", "source"));
     for (FamilyCollector family : families) {
       long started = System.nanoTime();
-      SourceKind kind = family.chooseSource();
+      family.chooseSource();
       boolean ok;
       try {
         out.addAll(family.collect());
         ok = true;
         if (lastFailure.remove(family.name()) != null) {
-          LOG.info("collector=" + family.name() + " source=" + kind.label() + " recovered");
+          LOG.info("collector=" + family.name() + " source=" + family.source().label() + " recovered");
         }
       } catch (Exception e) {
         ok = false;
         String message = e.getMessage() != null ? e.getMessage() : e.toString();
         if (!message.equals(lastFailure.put(family.name(), message))) {
-          LOG.warning("collector=" + family.name() + " source=" + kind.label() + " failed: " + message);
+          LOG.warning("collector=" + family.name() + " source=" + family.source().label() + " failed: " + message);
         }
       }
       success.addMetric(List.of(family.name()), ok ? 1 : 0);
       duration.addMetric(List.of(family.name()), (System.nanoTime() - started) / 1e9);
-      source.addMetric(List.of(family.name(), kind.label()), 1);
+      source.addMetric(List.of(family.name(), family.source().label()), 1);
     }
     out.add(success);
     out.add(duration);

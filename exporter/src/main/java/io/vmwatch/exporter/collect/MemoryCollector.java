@@ -7,6 +7,7 @@ import io.vmwatch.exporter.source.MemorySource;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
 
 /** {@code vmwatch_memory_*_bytes}. */
@@ -30,8 +31,25 @@ public final class MemoryCollector implements FamilyCollector {
   }
 
   @Override
+  public SourceKind source() {
+    return current.kind();
+  }
+
+  private MemoryInfo read() throws IOException {
+    try {
+      return current.read();
+    } catch (NoSuchFileException e) {
+      if (current.kind() != SourceKind.MODULE) {
+        throw e;
+      }
+      current = sources.fallback();
+      return current.read();
+    }
+  }
+
+  @Override
   public List<MetricFamilySamples> collect() throws IOException {
-    MemoryInfo m = current.read();
+    MemoryInfo m = read();
     return List.of(
         gauge("total", "Usable RAM (MemTotal).", m.totalBytes()),
         gauge("available", "RAM available for new work without swapping (MemAvailable).", m.availableBytes()),

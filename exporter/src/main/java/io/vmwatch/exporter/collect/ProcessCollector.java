@@ -9,6 +9,7 @@ import io.vmwatch.exporter.source.ProcessSource;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -65,9 +66,26 @@ public final class ProcessCollector implements FamilyCollector {
   }
 
   @Override
+  public SourceKind source() {
+    return current.kind();
+  }
+
+  private List<ProcessSample> read() throws IOException {
+    try {
+      return current.read();
+    } catch (NoSuchFileException e) {
+      if (current.kind() != SourceKind.MODULE) {
+        throw e;
+      }
+      current = sources.fallback();
+      return current.read();
+    }
+  }
+
+  @Override
   public List<MetricFamilySamples> collect() throws IOException {
+    List<ProcessSample> processes = read();
     SourceKind kind = current.kind();
-    List<ProcessSample> processes = current.read();
     if (bootTimeSeconds < 0) {
       bootTimeSeconds = stat.bootTimeSeconds();
     }

@@ -21,4 +21,9 @@ public final class SourceSwitch<S> {
   public S current() {
     return Files.exists(moduleFile) ? moduleSource : procfsSource;
   }
+
+  /** The procfs source, for a module file that disappeared between {@link #current()} and its read. */
+  public S fallback() {
+    return procfsSource;
+  }
 }

@@ -5,7 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmwatch.exporter.Scrapes;
+import io.prometheus.client.CounterMetricFamily;
 import io.vmwatch.exporter.TestFiles;
+import io.vmwatch.exporter.module.ModuleCpuSource;
+import io.vmwatch.exporter.procfs.ProcfsCpuSource;
+import io.vmwatch.exporter.source.CpuSource;
+import io.vmwatch.exporter.source.SourceKind;
+import io.vmwatch.exporter.source.SourceSwitch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,6 +118,19 @@ class CollectorsTest {
       }
     }
     assertTrue(compared >= 16 + 8, "compared " + compared + " counters");
+  }
+
+  @Test
+  void moduleFileGoneBetweenCheckAndReadFallsBackToProcfs(@TempDir Path dir) throws Exception {
+    Path procfs = TestFiles.copyFixture(dir);
+    Path unloaded = Files.createDirectory(dir.resolve("unloaded"));
+    // the switch sees a file that exists; the module source then finds its file gone
+    CpuCollector cpu = new CpuCollector(new SourceSwitch<CpuSource>(procfs.resolve("vmwatch_cpu"),
+        new ModuleCpuSource(unloaded), new ProcfsCpuSource(procfs)));
+    assertEquals(SourceKind.MODULE, cpu.chooseSource());
+    CounterMetricFamily seconds = (CounterMetricFamily) cpu.collect().get(0);
+    assertEquals(SourceKind.PROCFS, cpu.source());
+    assertEquals(48.68, seconds.samples.get(0).value, 1e-9);
   }
 
   @Test
