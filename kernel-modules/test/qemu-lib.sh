@@ -1,0 +1,256 @@
+# shellcheck shell=bash
+# QEMU harness for vmwatch: boots the real Debian kernel under TCG with a busybox initramfs, runs a
+# guest script in it and brings the guest's results back to the host. Source it:
+#   . kernel-modules/test/qemu-lib.sh     (it sources scripts/lib.sh for log/die/need)
+#
+# Settings (environment, with defaults):
+#   VMQ_KVER      kernel version to boot and build for     (6.1.0-56-amd64)
+#   VMQ_KERNEL    kernel image                              (/boot/vmlinuz-$VMQ_KVER)
+#   VMQ_KDIR      kernel headers for module builds          (/usr/src/linux-headers-$VMQ_KVER)
+#   VMQ_MODDIR    the kernel's own modules                  (/lib/modules/$VMQ_KVER)
+#   VMQ_MEM       guest memory                              (512M)
+#   VMQ_APPEND    extra kernel command line words           (empty)
+#
+# Host functions:
+#   vmq_require                 fail (never skip) when qemu, busybox, the kernel image, its headers,
+#                               gcc with static libc or cpio are missing
+#   vmq_build_modules OUTDIR    build vmwatch_{cpu,mem,procs}.ko out of tree (W=1, -Werror) into OUTDIR
+#   vmq_build_vwcheck OUT       build the static guest checker kernel-modules/test/vwcheck.c as OUT
+#   vmq_stage_new DIR           start an initramfs tree in DIR: busybox, /init, guest helpers
+#   vmq_stage_kmods DIR MOD...  add the Debian kernel modules MOD... and their dependencies; /init
+#                               loads them in dependency order before the guest script runs
+#   vmq_stage_file DIR SRC DEST copy SRC to DEST inside the initramfs (DEST is absolute)
+#   vmq_stage_script DIR FILE   the guest script: /init sources it after mounting /proc, /sys, /dev
+#   vmq_pack DIR OUT            write the initramfs DIR as an uncompressed newc cpio OUT
+#   vmq_boot INITRD PREFIX SECONDS [QEMU-ARGS...]
+#                               boot the guest; console to PREFIX.console, results to PREFIX.results;
+#                               prints guest progress; kills a guest still running after SECONDS;
+#                               returns 0 only if the guest script finished ("VMQ-DONE 0")
+#   vmq_console_clean CONSOLE   fail when the console holds BUG:, WARNING:, Oops, Call Trace or
+#                               general protection
+#   vmq_results_ok RESULTS NAME...
+#                               fail unless RESULTS has "OK NAME" for each NAME and no FAIL line
+#   vmq_extract_file RESULTS NAME OUT
+#                               write the lines a guest sent with vmq_send_file NAME to OUT
+#
+# Guest helpers (in /vmq/guest-lib.sh, already sourced when the guest script runs):
+#   say TEXT...                 one line to the host's results file
+#   check NAME CMD...           run CMD; its output goes to the host as "LOG NAME: ..." lines, then
+#                               "OK NAME" or "FAIL NAME rc=N"
+#   vmq_send_file NAME PATH     send PATH to the host as "FILE NAME <line>" lines
+#   vmq_load_vmwatch            insmod the three vmwatch modules from /vmq/vmwatch (if staged there)
+# The results channel is the guest's second serial port (/dev/ttyS1), so kernel messages on the
+# console (ttyS0) never interleave with results.
+
+VMQ_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../scripts/lib.sh
+. "$VMQ_LIB_DIR/../../scripts/lib.sh"
+
+VMQ_KVER=${VMQ_KVER:-6.1.0-56-amd64}
+VMQ_KERNEL=${VMQ_KERNEL:-/boot/vmlinuz-$VMQ_KVER}
+VMQ_KDIR=${VMQ_KDIR:-/usr/src/linux-headers-$VMQ_KVER}
+VMQ_MODDIR=${VMQ_MODDIR:-/lib/modules/$VMQ_KVER}
+VMQ_MEM=${VMQ_MEM:-512M}
+VMQ_APPEND=${VMQ_APPEND:-}
+VMQ_SRC_DIR=$(cd "$VMQ_LIB_DIR/.." && pwd)
+
+vmq_require() {
+  need qemu-system-x86_64 qemu-system-x86
+  need busybox busybox-static
+  need gcc gcc
+  need make make
+  need cpio cpio
+  [ -r "$VMQ_KERNEL" ] || die "kernel image $VMQ_KERNEL is missing: install linux-image-amd64"
+  [ -f "$VMQ_KDIR/Makefile" ] || die "kernel headers $VMQ_KDIR are missing: install linux-headers-amd64"
+  [ -f "$VMQ_MODDIR/modules.dep" ] || die "kernel modules $VMQ_MODDIR are missing: install linux-image-amd64"
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "static libc is missing: install libc6-dev"
+  need readelf binutils
+  if readelf -l "$(command -v busybox)" | grep -q 'Requesting program interpreter'; then
+    die "busybox is not static: install busybox-static"
+  fi
+}
+
+vmq_build_modules() {
+  local out=$1 build
+  build=$out/build
+  rm -rf "$build" && mkdir -p "$build" "$out"
+  cp "$VMQ_SRC_DIR"/vmwatch_cpu.c "$VMQ_SRC_DIR"/vmwatch_mem.c "$VMQ_SRC_DIR"/vmwatch_procs.c \
+    "$VMQ_SRC_DIR"/Makefile "$build"/
+  log "building the modules against $VMQ_KDIR (W=1, -Werror)"
+  if ! make -s -C "$build" KDIR="$VMQ_KDIR" W=1 >"$out/build.log" 2>&1; then
+    cat "$out/build.log" >&2
+    die "module build failed"
+  fi
+  # Any compiler warning fails the build too (-Werror); kbuild notes about BTF are not warnings.
+  if grep -i 'warning:' "$out/build.log" >&2; then die "module build printed warnings"; fi
+  cp "$build"/vmwatch_cpu.ko "$build"/vmwatch_mem.ko "$build"/vmwatch_procs.ko "$out"/
+}
+
+vmq_build_vwcheck() {
+  gcc -static -O2 -Wall -Wextra -Werror -o "$1" "$VMQ_LIB_DIR/vwcheck.c" || die "building vwcheck failed"
+}
+
+vmq_stage_new() {
+  local dir=$1
+  rm -rf "$dir"
+  mkdir -p "$dir"/{bin,dev,proc,sys,tmp,run,mnt,vmq/mods,vmq/vmwatch}
+  cp "$(command -v busybox)" "$dir/bin/busybox"
+  : >"$dir/vmq/mods.list"
+  cat >"$dir/vmq/guest-lib.sh" <<'EOF'
+# Guest side of kernel-modules/test/qemu-lib.sh (busybox sh).
+say() { echo "$*" >&9; }
+check() {
+  local name=$1 out rc
+  shift
+  out=$("$@" 2>&1); rc=$?
+  printf '%s\n' "$out" | while IFS= read -r line; do say "LOG $name: $line"; done
+  if [ "$rc" -eq 0 ]; then say "OK $name"; else say "FAIL $name rc=$rc"; fi
+  return "$rc"
+}
+vmq_send_file() {
+  while IFS= read -r line; do say "FILE $1 $line"; done <"$2"
+}
+vmq_load_vmwatch() {
+  local m
+  for m in vmwatch_cpu vmwatch_mem vmwatch_procs; do insmod "/vmq/vmwatch/$m.ko" || return 1; done
+}
+EOF
+  cat >"$dir/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 9>/dev/ttyS1
+. /vmq/guest-lib.sh
+say "VMQ-BOOTED $(uname -r)"
+rc=0
+for m in $(cat /vmq/mods.list); do
+  insmod "/vmq/mods/$m" || { say "FAIL insmod $m"; rc=1; }
+done
+if [ "$rc" -eq 0 ]; then
+  ( . /vmq/guest.sh ); rc=$?
+fi
+say "VMQ-DONE $rc"
+sleep 1
+poweroff -f
+EOF
+  chmod +x "$dir/init"
+  echo 'say "no guest script"; exit 1' >"$dir/vmq/guest.sh"
+}
+
+# Resolves MOD and its dependencies from modules.dep; prints paths relative to VMQ_MODDIR, deepest
+# dependency first.
+vmq_module_order() {
+  local mod line deps i
+  local -a parts
+  for mod in "$@"; do
+    line=$(grep -E "/${mod}\.ko(\.xz)?:" "$VMQ_MODDIR/modules.dep" | head -1)
+    [ -n "$line" ] || die "kernel module $mod is not in $VMQ_MODDIR/modules.dep"
+    deps=${line#*:}
+    read -r -a parts <<<"$deps"
+    for ((i = ${#parts[@]} - 1; i >= 0; i--)); do echo "${parts[i]}"; done
+    echo "${line%%:*}"
+  done
+}
+
+vmq_stage_kmods() {
+  local dir=$1 path name
+  shift
+  while read -r path; do
+    name=$(basename "$path")
+    name=${name%.xz}
+    grep -qx "$name" "$dir/vmq/mods.list" && continue
+    case $path in
+      *.xz) xz -dc "$VMQ_MODDIR/$path" >"$dir/vmq/mods/$name" ;;
+      *) cp "$VMQ_MODDIR/$path" "$dir/vmq/mods/$name" ;;
+    esac
+    echo "$name" >>"$dir/vmq/mods.list"
+  done < <(vmq_module_order "$@")
+}
+
+vmq_stage_file() {
+  mkdir -p "$1$(dirname "$3")"
+  cp "$2" "$1$3"
+}
+
+vmq_stage_script() { cp "$2" "$1/vmq/guest.sh"; }
+
+vmq_pack() {
+  local dir=$1 out=$2
+  (cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out" || die "cpio failed"
+}
+
+vmq_boot() {
+  local initrd=$1 prefix=$2 limit=$3 pid start shown=0 total line
+  shift 3
+  : >"$prefix.console"
+  : >"$prefix.results"
+  qemu-system-x86_64 -nographic -no-reboot -monitor none -m "$VMQ_MEM" -smp 1 -accel tcg \
+    -kernel "$VMQ_KERNEL" -initrd "$initrd" \
+    -append "console=ttyS0 panic=-1 oops=panic rdinit=/init $VMQ_APPEND" \
+    -serial "file:$prefix.console" -serial "file:$prefix.results" "$@" \
+    </dev/null >"$prefix.qemu.log" 2>&1 &
+  pid=$!
+  start=$SECONDS
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS - start >= limit)); then
+      kill "$pid" 2>/dev/null; sleep 1; kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+      log "guest still running after ${limit}s: killed. Last console lines:"
+      tail -20 "$prefix.console" >&2
+      return 124
+    fi
+    sleep 1
+    total=$(wc -l <"$prefix.results")
+    if ((total > shown)); then
+      sed -n "$((shown + 1)),${total}p" "$prefix.results" | tr -d '\r' | grep -v '^FILE ' \
+        | while IFS= read -r line; do log "  guest: $line"; done
+      shown=$total
+    fi
+  done
+  wait "$pid" 2>/dev/null
+  sed -n "$((shown + 1)),\$p" "$prefix.results" | tr -d '\r' | grep -v '^FILE ' \
+    | while IFS= read -r line; do log "  guest: $line"; done
+  log "guest exited after $((SECONDS - start))s"
+  if ! tr -d '\r' <"$prefix.results" | grep -qx 'VMQ-DONE 0'; then
+    log "guest did not finish its script cleanly; last console lines:"
+    tail -20 "$prefix.console" >&2
+    [ -s "$prefix.qemu.log" ] && cat "$prefix.qemu.log" >&2
+    return 1
+  fi
+}
+
+vmq_console_clean() {
+  local bad
+  bad=$(tr -d '\r' <"$1" | grep -E 'BUG:|WARNING:|Oops|Call Trace|general protection' | head -20)
+  if [ -n "$bad" ]; then
+    log "kernel console of $1 reports a problem:"
+    printf '%s\n' "$bad" >&2
+    return 1
+  fi
+}
+
+vmq_results_ok() {
+  local results=$1 name rc=0 fails
+  shift
+  fails=$(tr -d '\r' <"$results" | grep -E '^(FAIL|CHECK-FAIL)|^LOG [^ ]*: CHECK-FAIL')
+  if [ -n "$fails" ]; then
+    printf '%s\n' "$fails" >&2
+    rc=1
+  fi
+  for name in "$@"; do
+    if ! tr -d '\r' <"$results" | grep -qx "OK $name"; then
+      log "guest check '$name' did not pass"
+      rc=1
+    fi
+  done
+  return "$rc"
+}
+
+vmq_extract_file() {
+  tr -d '\r' <"$1" | sed -n "s/^FILE $2 //p" >"$3"
+  [ -s "$3" ] || die "guest sent no file '$2'"
+}

@@ -1,0 +1,1041 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vwcheck: runs inside the QEMU guest and checks the vmwatch /proc files
+ * against kernel-modules/FORMAT.md and against the guest's own /proc.
+ * Built static on the host (gcc -static). Every subcommand prints what it
+ * found and exits 0 only when every check held.
+ *
+ *   vwcheck mode FILE...                 each FILE is a regular file with mode 0444
+ *   vwcheck format cpu|mem|procs [CHUNK] read the file CHUNK bytes at a time and validate it
+ *   vwcheck file cpu|mem|procs PATH      validate a saved copy (golden file) the same way
+ *   vwcheck cpu                          compare /proc/vmwatch_cpu with /proc/stat; monotonic
+ *   vwcheck mem                          compare /proc/vmwatch_mem with /proc/meminfo
+ *   vwcheck procs [HOSTILE_PID]          compare /proc/vmwatch_procs with /proc/PID/{stat,status,comm}
+ *   vwcheck spawn-hostile SECONDS        start a process with a hostile name; print its pid
+ *   vwcheck idle N SECONDS READYFILE     keep N idle children until SIGTERM or SECONDS pass
+ *   vwcheck storm-read TOTAL             fork/exit TOTAL processes while reading the table
+ *   vwcheck hold FILE READYFILE GOFILE   open FILE, read a little, wait for GOFILE, read on
+ *   vwcheck bench REPS                   time the whole table: vmwatch_procs vs /proc/PID/{stat,status}
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_NS 10000000ULL /* USER_HZ is 100 */
+#define HOSTILE_NAME "vw a\tb\\c\nd\xc3\xa9"
+#define HOSTILE_ESCAPED "vw\\040a\\011b\\134c\\012d\\303\\251"
+
+static int failures;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("CHECK-FAIL ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+	fflush(stdout);
+	failures++;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("CHECK-FAIL ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Whole file, read CHUNK bytes per read(2); NUL-terminated; NULL and errno on error. */
+static char *slurp(const char *path, size_t chunk, size_t *len_out)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + chunk > cap) {
+			cap = (len + chunk) * 2;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				die("out of memory");
+		}
+		n = read(fd, buf + len, chunk);
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+/* Split buf into lines in place; returns the count. */
+static size_t split_lines(char *buf, size_t len, char ***lines_out)
+{
+	size_t n = 0, cap = 1024;
+	char **lines = malloc(cap * sizeof(*lines));
+	char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (n == cap) {
+			cap *= 2;
+			lines = realloc(lines, cap * sizeof(*lines));
+		}
+		lines[n++] = p;
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	*lines_out = lines;
+	return n;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Split a line on single spaces; returns the field count (at most max). -1 on empty field. */
+static int split_fields(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		char *sp = strchr(p, ' ');
+
+		if (n == max)
+			return max + 1;
+		f[n++] = p;
+		if (p == sp || !*p)
+			return -1;
+		if (!sp)
+			return n;
+		*sp = '\0';
+		p = sp + 1;
+	}
+}
+
+/* Unescape a name field; -1 if malformed or not minimally escaped. */
+static int unescape_name(const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (o + 1 >= outsz)
+			return -1;
+		if (c == '\\') {
+			int v;
+
+			if (in[1] < '0' || in[1] > '3' || in[2] < '0' || in[2] > '7' ||
+			    in[3] < '0' || in[3] > '7')
+				return -1;
+			v = (in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0');
+			if (v == 0 || (v > ' ' && v != '\\' && v < 0x7f))
+				return -1; /* escaped a byte that must be written as itself */
+			out[o++] = (char)v;
+			in += 3;
+		} else {
+			if (c <= ' ' || c >= 0x7f)
+				return -1;
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+struct proc_rec {
+	uint64_t pid, ppid, uid, threads, rss, vsize, utime, stime, start;
+	char state;
+	char name[64];
+	char raw[80];
+};
+
+struct cpu_rec {
+	uint64_t cpu, v[8];
+};
+
+static int check_common(const char *buf, size_t len, const char *name)
+{
+	size_t i;
+	char header[64];
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c != '\n' && (c < 0x20 || c > 0x7e))
+			return fail("%s: byte 0x%02x at offset %zu", name, c, i), -1;
+		if (c == ' ' && (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\n' ||
+				 i + 1 == len || buf[i + 1] == '\n'))
+			return fail("%s: stray space at offset %zu", name, i), -1;
+	}
+	if (len == 0 || buf[len - 1] != '\n')
+		return fail("%s: empty or last line not ended by newline", name), -1;
+	snprintf(header, sizeof(header), "%s 1\n", name);
+	if (strncmp(buf, header, strlen(header)))
+		return fail("%s: bad header", name), -1;
+	if (len < 4 || strcmp(buf + len - 4, "end\n") || (len > 4 && buf[len - 5] != '\n'))
+		return fail("%s: last line is not 'end'", name), -1;
+	return 0;
+}
+
+static const char CPU_COLUMNS[] =
+	"cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
+static const char PROCS_COLUMNS[] =
+	"pid ppid uid state threads rss_bytes vsize_bytes utime_ns stime_ns start_time_ns name";
+static const char *MEM_KEYS[] = { "total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
+				  "cached_bytes", "swap_total_bytes", "swap_free_bytes" };
+
+/* Parses and validates /proc/vmwatch_cpu content; returns the record count or -1. */
+static int parse_cpu(char *buf, size_t len, struct cpu_rec *recs, int max)
+{
+	char **lines;
+	size_t n, i;
+	int count = 0;
+
+	if (check_common(buf, len, "vmwatch_cpu"))
+		return -1;
+	n = split_lines(buf, len, &lines);
+	if (n < 4 || strcmp(lines[1], CPU_COLUMNS))
+		return fail("vmwatch_cpu: bad column line"), free(lines), -1;
+	for (i = 2; i + 1 < n; i++) {
+		char *f[10];
+		int k, nf = split_fields(lines[i], f, 9);
+
+		if (nf != 9 || count == max)
+			return fail("vmwatch_cpu: line %zu has %d fields", i + 1, nf), free(lines), -1;
+		for (k = 0; k < 9; k++) {
+			uint64_t v;
+
+			if (parse_u64(f[k], &v))
+				return fail("vmwatch_cpu: line %zu field %d not a number", i + 1, k + 1),
+				       free(lines), -1;
+			if (k == 0)
+				recs[count].cpu = v;
+			else
+				recs[count].v[k - 1] = v;
+		}
+		if (count && recs[count].cpu <= recs[count - 1].cpu)
+			return fail("vmwatch_cpu: cpu numbers not increasing"), free(lines), -1;
+		count++;
+	}
+	free(lines);
+	if (!count)
+		return fail("vmwatch_cpu: no cpu line"), -1;
+	return count;
+}
+
+static int parse_mem(char *buf, size_t len, uint64_t *vals)
+{
+	char **lines;
+	size_t n, i;
+
+	if (check_common(buf, len, "vmwatch_mem"))
+		return -1;
+	n = split_lines(buf, len, &lines);
+	if (n != 9)
+		return fail("vmwatch_mem: %zu lines, expected 9", n), free(lines), -1;
+	for (i = 0; i < 7; i++) {
+		char *f[3];
+
+		if (split_fields(lines[i + 1], f, 2) != 2 || strcmp(f[0], MEM_KEYS[i]) ||
+		    parse_u64(f[1], &vals[i]))
+			return fail("vmwatch_mem: bad line %zu", i + 2), free(lines), -1;
+	}
+	free(lines);
+	return 0;
+}
+
+/* Parses /proc/vmwatch_procs content; returns the record count or -1. *recs_out is malloc'd. */
+static long parse_procs(char *buf, size_t len, struct proc_rec **recs_out)
+{
+	char **lines;
+	size_t n, i;
+	long count = 0;
+	struct proc_rec *recs;
+
+	if (check_common(buf, len, "vmwatch_procs"))
+		return -1;
+	n = split_lines(buf, len, &lines);
+	if (n < 3 || strcmp(lines[1], PROCS_COLUMNS))
+		return fail("vmwatch_procs: bad column line"), free(lines), -1;
+	recs = calloc(n, sizeof(*recs));
+	for (i = 2; i + 1 < n; i++) {
+		char *f[12];
+		uint64_t *num[] = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+		struct proc_rec *r = &recs[count];
+		int k, nf = split_fields(lines[i], f, 11);
+
+		num[0] = &r->pid; num[1] = &r->ppid; num[2] = &r->uid; num[4] = &r->threads;
+		num[5] = &r->rss; num[6] = &r->vsize; num[7] = &r->utime; num[8] = &r->stime;
+		num[9] = &r->start;
+		if (nf != 11)
+			goto bad;
+		for (k = 0; k < 10; k++) {
+			if (k == 3) {
+				if (strlen(f[3]) != 1 || !strchr("RSDTtXZPI", f[3][0]))
+					goto bad;
+				r->state = f[3][0];
+			} else if (parse_u64(f[k], num[k])) {
+				goto bad;
+			}
+		}
+		if (strlen(f[10]) >= sizeof(r->raw) || unescape_name(f[10], r->name, sizeof(r->name)) < 1 ||
+		    strlen(r->name) > 15)
+			goto bad;
+		strcpy(r->raw, f[10]);
+		if (count && r->pid <= recs[count - 1].pid)
+			return fail("vmwatch_procs: pid %llu after %llu, not increasing",
+				    (unsigned long long)r->pid, (unsigned long long)recs[count - 1].pid),
+			       free(lines), free(recs), -1;
+		count++;
+		continue;
+bad:
+		fail("vmwatch_procs: malformed record on line %zu", i + 1);
+		free(lines);
+		free(recs);
+		return -1;
+	}
+	free(lines);
+	*recs_out = recs;
+	return count;
+}
+
+static int cmd_mode(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st))
+			fail("%s: %s", argv[i], strerror(errno));
+		else if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0444)
+			fail("%s: mode %o, expected regular file 0444", argv[i], st.st_mode);
+		else
+			printf("%s mode 0444 regular\n", argv[i]);
+	}
+	return failures ? 1 : 0;
+}
+
+static int cmd_format(const char *which, size_t chunk, const char *file)
+{
+	char path[4096];
+	size_t len;
+	char *buf;
+	long n = -1;
+
+	if (file)
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "/proc/vmwatch_%s", which);
+	buf = slurp(path, chunk, &len);
+	if (!buf)
+		die("%s: %s", path, strerror(errno));
+	if (!strcmp(which, "cpu")) {
+		struct cpu_rec recs[1024];
+
+		n = parse_cpu(buf, len, recs, 1024);
+	} else if (!strcmp(which, "mem")) {
+		uint64_t vals[7];
+
+		n = parse_mem(buf, len, vals) ? -1 : 7;
+	} else if (!strcmp(which, "procs")) {
+		struct proc_rec *recs = NULL;
+
+		n = parse_procs(buf, len, &recs);
+		free(recs);
+	} else {
+		die("unknown file %s", which);
+	}
+	free(buf);
+	if (n < 0)
+		return 1;
+	printf("%s: %zu bytes read %zu at a time, %ld records, format ok\n", path, len, chunk, n);
+	return 0;
+}
+
+/* cpuN lines of /proc/stat: ticks for the same eight columns. */
+static int read_stat(uint64_t ticks[][8], int max)
+{
+	char *buf = slurp("/proc/stat", 4096, NULL), *line, *save = NULL;
+	int n = 0;
+
+	if (!buf)
+		die("/proc/stat: %s", strerror(errno));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int cpu;
+		unsigned long long v[8];
+
+		if (strncmp(line, "cpu", 3) || !isdigit((unsigned char)line[3]))
+			continue;
+		if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9 || (int)cpu != n || n == max)
+			die("/proc/stat: unexpected line %s", line);
+		memcpy(ticks[n++], v, sizeof(v));
+	}
+	free(buf);
+	return n;
+}
+
+static int cmd_cpu(void)
+{
+	static const char *col[] = { "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal" };
+	uint64_t before[64][8], after[64][8];
+	struct cpu_rec a[64], b[64];
+	int n_before, na, nb, n_after, c, k;
+	uint64_t sum_a = 0, sum_b = 0;
+	char *buf;
+	size_t len;
+	volatile uint64_t spin = 0;
+	uint64_t t0;
+
+	n_before = read_stat(before, 64);
+	buf = slurp("/proc/vmwatch_cpu", 4096, &len);
+	if (!buf)
+		die("/proc/vmwatch_cpu: %s", strerror(errno));
+	na = parse_cpu(buf, len, a, 64);
+	free(buf);
+	n_after = read_stat(after, 64);
+	if (na < 0)
+		return 1;
+	if (na != n_before || na != n_after)
+		fail("vmwatch_cpu has %d cpus, /proc/stat %d", na, n_before);
+	for (c = 0; c < na && c < n_before; c++)
+		for (k = 0; k < 8; k++) {
+			uint64_t ticks = a[c].v[k] / TICK_NS;
+
+			/* /proc/stat read before and after brackets ours (one tick of rounding). */
+			if (ticks + 1 < before[c][k] || ticks > after[c][k] + 1)
+				fail("cpu%d %s: %llu ticks, /proc/stat %llu..%llu", c, col[k],
+				     (unsigned long long)ticks, (unsigned long long)before[c][k],
+				     (unsigned long long)after[c][k]);
+		}
+	/* Burn some CPU, then read again: nothing may decrease, the total must grow. */
+	t0 = now_ns();
+	while (now_ns() - t0 < 300000000ULL)
+		spin++;
+	buf = slurp("/proc/vmwatch_cpu", 4096, &len);
+	if (!buf)
+		die("/proc/vmwatch_cpu: %s", strerror(errno));
+	nb = parse_cpu(buf, len, b, 64);
+	free(buf);
+	if (nb != na)
+		return fail("cpu count changed %d -> %d", na, nb), 1;
+	for (c = 0; c < na; c++)
+		for (k = 0; k < 8; k++) {
+			if (b[c].v[k] < a[c].v[k])
+				fail("cpu%d %s decreased %llu -> %llu", c, col[k],
+				     (unsigned long long)a[c].v[k], (unsigned long long)b[c].v[k]);
+			sum_a += a[c].v[k];
+			sum_b += b[c].v[k];
+		}
+	if (sum_b <= sum_a)
+		fail("cpu time did not advance after 300 ms of work (%llu -> %llu)",
+		     (unsigned long long)sum_a, (unsigned long long)sum_b);
+	if (sum_a == 0)
+		fail("all cpu times are zero");
+	printf("vmwatch_cpu: %d cpus agree with /proc/stat, monotonic, advanced %llu ns\n", na,
+	       (unsigned long long)(sum_b - sum_a));
+	return failures ? 1 : 0;
+}
+
+static uint64_t meminfo_kib(const char *text, const char *key)
+{
+	char pat[64];
+	const char *p;
+	unsigned long long v;
+
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	p = strstr(text, pat);
+	if (!p && !strncmp(text, pat + 1, strlen(pat + 1)))
+		p = text - 1;
+	if (!p || sscanf(p + strlen(pat), " %llu kB", &v) != 1)
+		die("/proc/meminfo: no %s", key);
+	return v;
+}
+
+static int cmd_mem(void)
+{
+	static const char *mi[] = { "MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached",
+				    "SwapTotal", "SwapFree" };
+	char *m1, *m2, *buf;
+	uint64_t vals[7];
+	size_t len;
+	int i;
+
+	m1 = slurp("/proc/meminfo", 4096, NULL);
+	buf = slurp("/proc/vmwatch_mem", 4096, &len);
+	m2 = slurp("/proc/meminfo", 4096, NULL);
+	if (!m1 || !m2 || !buf)
+		die("cannot read meminfo or vmwatch_mem: %s", strerror(errno));
+	if (parse_mem(buf, len, vals))
+		return 1;
+	for (i = 0; i < 7; i++) {
+		uint64_t x = meminfo_kib(m1, mi[i]) * 1024, y = meminfo_kib(m2, mi[i]) * 1024;
+		uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
+		uint64_t slack = (i == 0 || i >= 5) ? 0 : 4ULL << 20; /* total and swap are exact */
+
+		if (vals[i] + slack < lo || vals[i] > hi + slack)
+			fail("%s = %llu, /proc/meminfo %s = %llu..%llu", MEM_KEYS[i],
+			     (unsigned long long)vals[i], mi[i], (unsigned long long)lo,
+			     (unsigned long long)hi);
+	}
+	if (!vals[0] || vals[1] > vals[0] || vals[2] > vals[0])
+		fail("vmwatch_mem: inconsistent totals");
+	printf("vmwatch_mem: total %llu bytes == MemTotal, all keys agree with /proc/meminfo\n",
+	       (unsigned long long)vals[0]);
+	free(m1);
+	free(m2);
+	free(buf);
+	return failures ? 1 : 0;
+}
+
+/* Sorted pids under /proc. */
+static size_t list_pids(uint64_t **out)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0, cap = 1024;
+	uint64_t *p = malloc(cap * sizeof(*p));
+
+	if (!d)
+		die("/proc: %s", strerror(errno));
+	while ((e = readdir(d))) {
+		uint64_t v;
+
+		if (parse_u64(e->d_name, &v))
+			continue;
+		if (n == cap)
+			p = realloc(p, (cap *= 2) * sizeof(*p));
+		p[n++] = v;
+	}
+	closedir(d);
+	for (size_t i = 1; i < n; i++) /* insertion sort: readdir order is nearly sorted */
+		for (size_t j = i; j > 0 && p[j - 1] > p[j]; j--) {
+			uint64_t t = p[j];
+
+			p[j] = p[j - 1];
+			p[j - 1] = t;
+		}
+	*out = p;
+	return n;
+}
+
+static int has_pid(const uint64_t *p, size_t n, uint64_t pid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p[mid] == pid)
+			return 1;
+		if (p[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static const struct proc_rec *find_rec(const struct proc_rec *r, long n, uint64_t pid)
+{
+	long lo = 0, hi = n;
+
+	while (lo < hi) {
+		long mid = (lo + hi) / 2;
+
+		if (r[mid].pid == pid)
+			return &r[mid];
+		if (r[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct proc_view {
+	char state;
+	uint64_t ppid, utime, stime, start, vsize, uid, threads, rss;
+	char comm[64];
+};
+
+/* /proc/PID/{stat,status,comm}; -1 when the process is gone. */
+static int read_proc_view(uint64_t pid, struct proc_view *v)
+{
+	char path[64], *stat, *status, *comm, *p;
+	size_t len;
+	unsigned long long f[60];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
+	stat = slurp(path, 4096, NULL);
+	snprintf(path, sizeof(path), "/proc/%llu/status", (unsigned long long)pid);
+	status = slurp(path, 4096, NULL);
+	snprintf(path, sizeof(path), "/proc/%llu/comm", (unsigned long long)pid);
+	comm = slurp(path, 4096, &len);
+	if (!stat || !status || !comm) {
+		free(stat);
+		free(status);
+		free(comm);
+		return -1;
+	}
+	memset(v, 0, sizeof(*v));
+	if (len < 1 || len > 64)
+		die("%s: unexpected length %zu", path, len);
+	memcpy(v->comm, comm, len - 1); /* comm ends with one newline */
+	v->comm[len - 1] = '\0';
+	p = strrchr(stat, ')');
+	v->state = p[2];
+	p += 4;
+	for (i = 4; i <= 23; i++) {
+		f[i] = strtoull(p, &p, 10);
+		p++;
+	}
+	v->ppid = f[4];
+	v->utime = f[14];
+	v->stime = f[15];
+	v->start = f[22];
+	v->vsize = f[23];
+	p = strstr(status, "\nUid:");
+	v->uid = 0;
+	if (p) {
+		char *q = p + 5;
+
+		strtoull(q, &q, 10);
+		v->uid = strtoull(q, NULL, 10);
+	}
+	p = strstr(status, "\nThreads:");
+	v->threads = p ? strtoull(p + 9, NULL, 10) : 0;
+	p = strstr(status, "\nVmRSS:");
+	v->rss = p ? strtoull(p + 7, NULL, 10) * 1024 : 0;
+	free(stat);
+	free(status);
+	free(comm);
+	return 0;
+}
+
+/*
+ * The module prints the task's comm (at most 15 bytes). For kernel threads
+ * /proc/PID/comm shows more: the full kthread name, or a workqueue worker's
+ * comm plus "-desc" or "+desc". Those must start with the module's name.
+ */
+static int same_comm(const struct proc_rec *r, const char *proc_comm)
+{
+	size_t n = strlen(r->name);
+	int kthread = r->pid == 2 || r->ppid == 2;
+
+	if (!strcmp(r->name, proc_comm))
+		return 1;
+	if (!kthread || strncmp(r->name, proc_comm, n))
+		return 0;
+	return n == 15 || proc_comm[n] == '-' || proc_comm[n] == '+';
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static int cmd_procs(uint64_t hostile)
+{
+	uint64_t *before, *after, self = (uint64_t)getpid();
+	size_t nb, na, len, i;
+	struct proc_rec *recs = NULL;
+	long n, compared = 0, k;
+	char *buf;
+
+	nb = list_pids(&before);
+	buf = slurp("/proc/vmwatch_procs", 1 << 16, &len);
+	if (!buf)
+		die("/proc/vmwatch_procs: %s", strerror(errno));
+	na = list_pids(&after);
+	n = parse_procs(buf, len, &recs);
+	if (n < 0)
+		return 1;
+	for (i = 0; i < nb; i++)
+		if (has_pid(after, na, before[i]) && !find_rec(recs, n, before[i]))
+			fail("pid %llu in /proc before and after but not in vmwatch_procs",
+			     (unsigned long long)before[i]);
+	for (k = 0; k < n; k++)
+		if (!has_pid(before, nb, recs[k].pid) && !has_pid(after, na, recs[k].pid))
+			fail("pid %llu in vmwatch_procs but never in /proc", (unsigned long long)recs[k].pid);
+	for (k = 0; k < n; k++) {
+		const struct proc_rec *r = &recs[k];
+		struct proc_view v;
+
+		if (read_proc_view(r->pid, &v))
+			continue; /* exited since */
+		compared++;
+		if (!same_comm(r, v.comm))
+			fail("pid %llu name '%s' != comm '%s'", (unsigned long long)r->pid, r->raw, v.comm);
+		if (r->ppid != v.ppid || r->uid != v.uid || r->start / TICK_NS != v.start)
+			fail("pid %llu ppid/uid/start %llu/%llu/%llu != /proc %llu/%llu/%llu",
+			     (unsigned long long)r->pid, (unsigned long long)r->ppid,
+			     (unsigned long long)r->uid, (unsigned long long)(r->start / TICK_NS),
+			     (unsigned long long)v.ppid, (unsigned long long)v.uid,
+			     (unsigned long long)v.start);
+		if (r->pid == self)
+			continue; /* this process is running and growing */
+		if (r->threads != v.threads || r->vsize != v.vsize || r->rss != v.rss ||
+		    r->state != v.state)
+			fail("pid %llu threads/vsize/rss/state %llu/%llu/%llu/%c != /proc %llu/%llu/%llu/%c",
+			     (unsigned long long)r->pid, (unsigned long long)r->threads,
+			     (unsigned long long)r->vsize, (unsigned long long)r->rss, r->state,
+			     (unsigned long long)v.threads, (unsigned long long)v.vsize,
+			     (unsigned long long)v.rss, v.state);
+		/*
+		 * Both scale the tick-sampled user/system split to the precise runtime;
+		 * /proc/PID/stat keeps that split per group, the module per thread (the
+		 * group-wide helper is not exported), so the split may differ while the
+		 * total agrees: compare the total, within two ticks.
+		 */
+		if (absdiff((r->utime + r->stime) / TICK_NS, v.utime + v.stime) > 2)
+			fail("pid %llu utime/stime %llu/%llu ticks != /proc %llu/%llu",
+			     (unsigned long long)r->pid, (unsigned long long)(r->utime / TICK_NS),
+			     (unsigned long long)(r->stime / TICK_NS), (unsigned long long)v.utime,
+			     (unsigned long long)v.stime);
+	}
+	if (hostile) {
+		const struct proc_rec *r = find_rec(recs, n, hostile);
+
+		if (!r)
+			fail("hostile pid %llu missing", (unsigned long long)hostile);
+		else if (strcmp(r->raw, HOSTILE_ESCAPED) || strcmp(r->name, HOSTILE_NAME))
+			fail("hostile pid %llu name field '%s', expected '%s'",
+			     (unsigned long long)hostile, r->raw, HOSTILE_ESCAPED);
+		else
+			printf("hostile name of pid %llu escaped as %s and equal to its comm\n",
+			       (unsigned long long)hostile, r->raw);
+	}
+	if (compared < n / 2 || compared < 1)
+		fail("only %ld of %ld records could be compared", compared, n);
+	printf("vmwatch_procs: %ld records, pid set equal to /proc (%zu/%zu), %ld compared field by field\n",
+	       n, nb, na, compared);
+	free(recs);
+	free(buf);
+	free(before);
+	free(after);
+	return failures ? 1 : 0;
+}
+
+static int cmd_spawn_hostile(unsigned int seconds)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		/* Let a shell's $(...) around this command finish. */
+		if (devnull < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(1);
+		close(devnull);
+		if (prctl(PR_SET_NAME, HOSTILE_NAME))
+			_exit(1);
+		alarm(seconds);
+		for (;;)
+			pause();
+	}
+	printf("%d\n", pid);
+	return 0;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int cmd_idle(long n, unsigned int seconds, const char *ready)
+{
+	pid_t *kids = calloc((size_t)n, sizeof(*kids));
+	long i, started = 0;
+	FILE *f;
+
+	signal(SIGTERM, on_stop);
+	signal(SIGALRM, on_stop);
+	for (i = 0; i < n && !stop_requested; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			fail("fork %ld: %s", i, strerror(errno));
+			break;
+		}
+		if (pid == 0) {
+			signal(SIGTERM, SIG_DFL);
+			alarm(seconds);
+			for (;;)
+				pause();
+		}
+		kids[started++] = pid;
+	}
+	f = fopen(ready, "w");
+	if (f) {
+		fprintf(f, "%ld\n", started);
+		fclose(f);
+	}
+	alarm(seconds);
+	while (!stop_requested && !failures)
+		pause();
+	for (i = 0; i < started; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < started; i++)
+		waitpid(kids[i], NULL, 0);
+	return failures ? 1 : 0;
+}
+
+static int cmd_storm_read(long total)
+{
+	uint64_t *start_pids;
+	size_t ns = list_pids(&start_pids);
+	uint64_t max_start = ns ? start_pids[ns - 1] : 0;
+	long reads = 0, reads_seeing_storm = 0, max_records = 0;
+	int status;
+	pid_t driver = fork();
+
+	if (driver < 0)
+		die("fork: %s", strerror(errno));
+	if (driver == 0) {
+		/* Up to 32 children alive at once, TOTAL in all, each exits at once. */
+		long forked = 0, alive = 0;
+
+		while (forked < total || alive > 0) {
+			if (forked < total && alive < 32) {
+				pid_t pid = fork();
+
+				if (pid == 0)
+					_exit(0);
+				if (pid > 0) {
+					forked++;
+					alive++;
+					continue;
+				}
+			}
+			if (wait(NULL) > 0)
+				alive--;
+		}
+		_exit(0);
+	}
+	while (waitpid(driver, &status, WNOHANG) == 0) {
+		size_t len;
+		char *buf = slurp("/proc/vmwatch_procs", 4096, &len);
+		struct proc_rec *recs = NULL;
+		long n, k;
+
+		if (!buf)
+			die("read during storm: %s", strerror(errno));
+		n = parse_procs(buf, len, &recs);
+		free(buf);
+		if (n < 0)
+			return 1;
+		reads++;
+		if (n > max_records)
+			max_records = n;
+		for (k = 0; k < n; k++)
+			if (recs[k].pid > max_start && recs[k].pid != (uint64_t)driver) {
+				reads_seeing_storm++;
+				break;
+			}
+		free(recs);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("storm driver failed");
+	if (reads_seeing_storm < 3)
+		fail("only %ld of %ld reads overlapped the storm", reads_seeing_storm, reads);
+	printf("storm of %ld processes: %ld reads valid, %ld saw storm processes, up to %ld records\n",
+	       total, reads, reads_seeing_storm, max_records);
+	return failures ? 1 : 0;
+}
+
+static int cmd_hold(const char *path, const char *ready, const char *go)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY), waited = 0;
+	ssize_t n, total = 0;
+	FILE *f;
+
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	n = read(fd, buf, 40);
+	if (n != 40)
+		die("first read of %s returned %zd", path, n);
+	f = fopen(ready, "w");
+	if (f)
+		fclose(f);
+	while (access(go, F_OK)) {
+		if (++waited > 600)
+			die("no go signal after 60 s");
+		usleep(100000);
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	if (n < 0 && errno != EIO)
+		fail("read after unload failed with %s, expected EIO", strerror(errno));
+	printf("read after unload: %s after %zd more bytes\n", n < 0 ? strerror(errno) : "end of file",
+	       total);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads a whole file into one reused buffer, as a long-running reader would; bytes read. */
+static size_t bench_read(const char *path)
+{
+	static char buf[8 << 20];
+	size_t len = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	return len;
+}
+
+static int cmd_bench(int reps)
+{
+	uint64_t *mod_ns = calloc((size_t)reps, sizeof(uint64_t));
+	uint64_t *proc_ns = calloc((size_t)reps, sizeof(uint64_t));
+	long procs = 0;
+	int r;
+
+	for (r = 0; r < reps; r++) {
+		uint64_t t0 = now_ns();
+		size_t len = bench_read("/proc/vmwatch_procs");
+		DIR *d;
+		struct dirent *e;
+
+		mod_ns[r] = now_ns() - t0;
+		if (len == 0)
+			die("/proc/vmwatch_procs: nothing read");
+
+		t0 = now_ns();
+		d = opendir("/proc");
+		procs = 0;
+		while ((e = readdir(d))) {
+			char path[300];
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+			bench_read(path);
+			snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+			bench_read(path);
+			procs++;
+		}
+		closedir(d);
+		proc_ns[r] = now_ns() - t0;
+	}
+	qsort(mod_ns, (size_t)reps, sizeof(uint64_t), cmp_u64);
+	qsort(proc_ns, (size_t)reps, sizeof(uint64_t), cmp_u64);
+	printf("BENCH processes=%ld reps=%d vmwatch_median_us=%llu proc_median_us=%llu ratio=%.1f\n",
+	       procs, reps, (unsigned long long)(mod_ns[reps / 2] / 1000),
+	       (unsigned long long)(proc_ns[reps / 2] / 1000),
+	       (double)proc_ns[reps / 2] / (double)mod_ns[reps / 2]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 3 && !strcmp(argv[1], "mode"))
+		return cmd_mode(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "format"))
+		return cmd_format(argv[2], argc > 3 ? strtoul(argv[3], NULL, 10) : 65536, NULL);
+	if (argc == 4 && !strcmp(argv[1], "file"))
+		return cmd_format(argv[2], 65536, argv[3]);
+	if (argc == 2 && !strcmp(argv[1], "cpu"))
+		return cmd_cpu();
+	if (argc == 2 && !strcmp(argv[1], "mem"))
+		return cmd_mem();
+	if (argc >= 2 && !strcmp(argv[1], "procs"))
+		return cmd_procs(argc > 2 ? strtoull(argv[2], NULL, 10) : 0);
+	if (argc == 3 && !strcmp(argv[1], "spawn-hostile"))
+		return cmd_spawn_hostile((unsigned int)atoi(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], "idle"))
+		return cmd_idle(atol(argv[2]), (unsigned int)atoi(argv[3]), argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "storm-read"))
+		return cmd_storm_read(atol(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], "hold"))
+		return cmd_hold(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "bench"))
+		return cmd_bench(atoi(argv[2]));
+	fprintf(stderr, "usage: see the comment at the top of vwcheck.c\n");
+	return 2;
+}
