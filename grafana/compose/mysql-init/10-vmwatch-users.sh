@@ -2,8 +2,8 @@
 # Creates the vmwatch database users. The mysql image runs this once, when its data volume is
 # empty (/docker-entrypoint-initdb.d); the Grafana tests run it against a throw-away MariaDB.
 #
-#   vmwatch_archiver  owns the schema: the archiver's migrations create tables, views and
-#                     partitions, and it writes the samples.
+#   vmwatch_archiver  owns the vmwatch database (ALL on it, nothing else): the archiver's
+#                     migrations create tables, views and partitions, and it writes the samples.
 #   vmwatch_grafana   SELECT only: Grafana's "MySQL history" datasource reads the archive.
 #
 # Environment:
@@ -44,8 +44,7 @@ fi
 $client <<SQL
 CREATE DATABASE IF NOT EXISTS \`$database\`;
 CREATE USER IF NOT EXISTS 'vmwatch_archiver'@'%' IDENTIFIED BY $(literal "$VMWATCH_DB_PASSWORD");
-GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, DROP, INDEX, REFERENCES, CREATE VIEW, SHOW VIEW
-  ON \`$database\`.* TO 'vmwatch_archiver'@'%';
+GRANT ALL PRIVILEGES ON \`$database\`.* TO 'vmwatch_archiver'@'%';
 CREATE USER IF NOT EXISTS 'vmwatch_grafana'@'%' IDENTIFIED BY $(literal "$VMWATCH_GRAFANA_DB_PASSWORD");
 GRANT SELECT ON \`$database\`.* TO 'vmwatch_grafana'@'%';
 FLUSH PRIVILEGES;
