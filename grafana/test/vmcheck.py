@@ -8,6 +8,9 @@
                                           mariadb command line that reads SQL on stdin and prints
                                           tab-separated rows)
     vmcheck.py compose CONFIG_YAML        the output of `docker-compose config`
+    vmcheck.py build-stage DOCKERFILE DIR runs the Dockerfile's build stage (COPY, WORKDIR, RUN) in
+                                          DIR instead of a container, Maven offline, and checks
+                                          that what the final stage copies from it exists
 
 Each check prints one line per item and exits 1 when any item fails.
 """
@@ -539,6 +542,43 @@ def dockerfile_checks(r, name, context, dockerfile):
                 f"{name}: starts java with exporter/jvm.options")
 
 
+def build_stage(dockerfile, scratch):
+    """No Docker engine here: replay the first stage of the Dockerfile on this machine (its base
+    image is a Maven + JDK 17 image, like this machine), then check the final stage's inputs."""
+    import shutil
+    r = Report()
+    text = re.sub(r"\\\n", " ", open(dockerfile, encoding="utf-8").read())
+    stages = re.split(r"^FROM\s.*$", text, flags=re.M)[1:]
+    r.check(len(stages) >= 2, f"{dockerfile}: has a build stage and a final stage")
+    workdir = scratch
+    for line in stages[0].splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        if words[0] == "WORKDIR":
+            workdir = os.path.join(scratch, words[1].lstrip("/"))
+            os.makedirs(workdir, exist_ok=True)
+        elif words[0] == "COPY":
+            src, dest = os.path.join(ROOT, words[1]), os.path.join(workdir, words[2])
+            if dest.endswith("/") or os.path.isdir(src):
+                os.makedirs(dest, exist_ok=True)
+            if os.path.isdir(src):
+                shutil.copytree(src, os.path.join(dest, os.path.basename(src.rstrip("/"))) if words[2].endswith("/") else dest,
+                                dirs_exist_ok=True)
+            else:
+                shutil.copy(src, dest)
+        elif words[0] == "RUN":
+            command = line.split(None, 1)[1]
+            command = re.sub(r"^mvn\b", "mvn -o", command)  # dependencies come from the local repository
+            print(f"  ... {command}", flush=True)
+            proc = subprocess.run(command, shell=True, cwd=workdir, capture_output=True, text=True)
+            if not r.check(proc.returncode == 0, f"{dockerfile}: RUN {command}"):
+                print(proc.stdout[-3000:], proc.stderr[-3000:])
+    for src in re.findall(r"^COPY\s+--from=\S+\s+(\S+)", stages[-1], re.M):
+        r.check(os.path.isfile(os.path.join(scratch, src.lstrip("/"))), f"{dockerfile}: build stage produced {src}")
+    return r.finish("build-stage")
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -549,6 +589,8 @@ def main(argv):
         return promql(argv[2].rstrip("/"), argv[3])
     if cmd == "sql" and len(argv) > 4 and argv[4] == "--":
         return sql_check(argv[2], argv[5:], int(argv[3]))
+    if cmd == "build-stage" and len(argv) == 4:
+        return build_stage(argv[2], argv[3])
     if cmd == "compose" and len(argv) == 3:
         return compose(argv[2])
     sys.exit(__doc__)
