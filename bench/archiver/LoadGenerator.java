@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Remote-write load against the archiver, side by side with LOAD DATA LOCAL INFILE of the same rows
  * into the same table, from an empty table each time. Requests look like Prometheus' queue: 2,000
  * samples each, one per series, series of 100 VMs (CPU, memory and per-process metrics with pid and
- * name labels), scrape rounds 15 s apart, several requests in flight.
+ * name labels), scrape rounds 15 s apart, several requests in flight, encoded before the clock
+ * starts. LOAD DATA gets the rows the archiver stored, in the order they arrived.
  *
  * usage: LoadGenerator WRITE_URL JDBC_URL USER SECONDS CONCURRENCY REPEATS (password in VMWATCH_DB_PASSWORD)
  */
@@ -115,7 +116,23 @@ public final class LoadGenerator {
         }
     }
 
-    private Phase remoteWrite(String url, int seconds, int concurrency) throws Exception {
+    /**
+     * Encodes the requests of one run before it starts, so that the client's protobuf and snappy work
+     * does not take CPU from the archiver and MariaDB on this small machine during the measurement.
+     * Enough for {@code maxRate} samples/s; beyond that, requests are encoded on the fly.
+     */
+    private List<byte[]> encodeAhead(int seconds, int maxRate) {
+        long first = nextRequest.get();
+        int count = seconds * maxRate / SAMPLES_PER_REQUEST;
+        List<byte[]> bodies = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            bodies.add(request(first + i));
+        }
+        return bodies;
+    }
+
+    private Phase remoteWrite(String url, int seconds, int concurrency, List<byte[]> encoded) throws Exception {
+        long first = nextRequest.get();
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
@@ -125,7 +142,8 @@ public final class LoadGenerator {
             workers.add(pool.submit(() -> {
                 List<Long> latencies = new ArrayList<>();
                 while (System.nanoTime() < deadline) {
-                    byte[] body = request(nextRequest.getAndIncrement());
+                    long n = nextRequest.getAndIncrement();
+                    byte[] body = n - first < encoded.size() ? encoded.get((int) (n - first)) : request(n);
                     HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
                             .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
                             .header("X-Prometheus-Remote-Write-Version", "0.1.0")
@@ -160,13 +178,15 @@ public final class LoadGenerator {
         }
     }
 
-    /** Dumps the rows of samples to a tab-separated file, then empties the table. */
-    private static long dumpAndTruncate(Connection c, Path file) throws SQLException, IOException {
+    /** Dumps the rows of samples to a tab-separated file, in arrival order, then empties the table. */
+    private long dumpAndTruncate(Connection c, Path file) throws SQLException, IOException {
         long rows = 0;
         try (BufferedWriter out = Files.newBufferedWriter(file);
              Statement s = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
             s.setFetchSize(Integer.MIN_VALUE);
-            try (ResultSet rs = s.executeQuery("SELECT series_id, ts, value FROM samples")) {
+            // in the order they arrived: scrape round by scrape round, series by series
+            try (ResultSet rs = s.executeQuery("SELECT series_id, ts, value FROM samples ORDER BY (ts - " + baseTs
+                    + ") DIV 15000, series_id")) {
                 while (rs.next()) {
                     double v = rs.getDouble(3);
                     out.write(rs.getLong(1) + "\t" + rs.getLong(2) + "\t" + (rs.wasNull() ? "\\N" : Double.toString(v)));
@@ -222,7 +242,7 @@ public final class LoadGenerator {
         try (Connection c = DriverManager.getConnection(jdbc, user, password)) {
             // warm-up: creates every series and lets the JIT settle; not measured
             System.out.println("warm-up: one scrape round per worker");
-            generator.remoteWrite(url, 8, concurrency);
+            generator.remoteWrite(url, 8, concurrency, List.of());
             double[] archiverRates = new double[repeats];
             double[] loadRates = new double[repeats];
             double[] p50 = new double[repeats];
@@ -231,13 +251,14 @@ public final class LoadGenerator {
                 try (Statement s = c.createStatement()) {
                     s.execute("TRUNCATE TABLE samples");
                 }
-                Phase write = generator.remoteWrite(url, seconds, concurrency);
+                List<byte[]> encoded = generator.encodeAhead(seconds, 250_000);
+                Phase write = generator.remoteWrite(url, seconds, concurrency, encoded);
                 long stored = count(c, "SELECT COUNT(*) FROM samples");
                 if (stored != write.samples()) {
                     throw new IllegalStateException("archiver acknowledged " + write.samples() + " samples but "
                             + stored + " are in MySQL");
                 }
-                long rows = dumpAndTruncate(c, file);
+                long rows = generator.dumpAndTruncate(c, file);
                 Phase load = loadData(c, file, rows);
                 archiverRates[r] = write.rate();
                 loadRates[r] = load.rate();

@@ -36,7 +36,7 @@ public final class Flags {
         new Flag("db.user", "vmwatch", "MySQL user (needs ALL on the database for migrations)"),
         new Flag("db.password-file", null, "file holding the MySQL password (else $" + PASSWORD_ENV + ")"),
         new Flag("db.pool-size", "8", "MySQL connections"),
-        new Flag("db.rows-per-statement", "1000", "rows per multi-row INSERT"),
+        new Flag("db.rows-per-statement", "2000", "rows per multi-row INSERT"),
         new Flag("series-cache.max-entries", "1000000", "series ids kept in memory"),
         new Flag("retention.raw", "30d", "how long raw samples are kept (whole days)"),
         new Flag("retention.rollup", "400d", "how long 5-minute rollups are kept (whole days)"),
