@@ -411,8 +411,10 @@ def sql_check(instance, client, window_seconds):
             what = f"{d['title']} / {title} / {t['refId']}"
             try:
                 q = expand_mysql_macros(substitute_sql(t["rawSql"], instance, variables), now - window_seconds, now)
+                started = time.monotonic()
                 rows = run_sql(client, prefix + q)
-                r.check(len(rows) > 0, f"{what}: {len(rows)} rows, first {rows[:1]}")
+                took = time.monotonic() - started
+                r.check(len(rows) > 0, f"{what}: {len(rows)} rows in {took:.2f}s, first {rows[:1]}")
                 if t.get("format") == "time_series" and rows:
                     first = rows[0].split("\t")[0]
                     r.check(re.fullmatch(r"\d{9,10}(\.\d+)?", first) is not None and now - window_seconds - 3600 <= float(first) <= now + 60,
