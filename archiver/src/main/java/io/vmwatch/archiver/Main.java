@@ -3,12 +3,9 @@ package io.vmwatch.archiver;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.Logger;
 
 /** {@code java -jar vmwatch-archiver.jar [flags]}: exit 2 on a bad command line, 1 if it cannot start. */
 public final class Main {
-    private static final Logger LOG = Logger.getLogger(Main.class.getName());
-
     private Main() {
     }
 
@@ -36,9 +33,11 @@ public final class Main {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        // java.util.logging may already be reset by its own shutdown hook: report on stderr directly.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("shutting down");
+            System.err.println("vmwatch-archiver: shutting down: finishing running requests");
             archiver.close();
+            System.err.println("vmwatch-archiver: stopped");
             stopped.countDown();
         }, "archiver-shutdown"));
         archiver.start();
