@@ -206,16 +206,18 @@ vmq_boot() {
     sleep 1
     total=$(wc -l <"$prefix.results")
     if ((total > shown)); then
-      sed -n "$((shown + 1)),${total}p" "$prefix.results" | tr -d '\r' | grep -v '^FILE ' \
+      sed -n "$((shown + 1)),${total}p" "$prefix.results" | tr -d '\r' | { grep -v '^FILE ' || true; } \
         | while IFS= read -r line; do log "  guest: $line"; done
       shown=$total
     fi
   done
   wait "$pid" 2>/dev/null
-  sed -n "$((shown + 1)),\$p" "$prefix.results" | tr -d '\r' | grep -v '^FILE ' \
+  sed -n "$((shown + 1)),\$p" "$prefix.results" | tr -d '\r' | { grep -v '^FILE ' || true; } \
     | while IFS= read -r line; do log "  guest: $line"; done
   log "guest exited after $((SECONDS - start))s"
-  if ! tr -d '\r' <"$prefix.results" | grep -qx 'VMQ-DONE 0'; then
+  # Grep files, not pipes: with pipefail an early-exiting grep -q would fail the pipeline.
+  tr -d '\r' <"$prefix.results" >"$prefix.results.txt"
+  if ! grep -qx 'VMQ-DONE 0' "$prefix.results.txt"; then
     log "guest did not finish its script cleanly; last console lines:"
     tail -20 "$prefix.console" >&2
     [ -s "$prefix.qemu.log" ] && cat "$prefix.qemu.log" >&2
@@ -225,10 +227,11 @@ vmq_boot() {
 
 vmq_console_clean() {
   local bad
-  bad=$(tr -d '\r' <"$1" | grep -E 'BUG:|WARNING:|Oops|Call Trace|general protection' | head -20)
+  tr -d '\r' <"$1" >"$1.txt"
+  bad=$(grep -E 'BUG:|WARNING:|Oops|Call Trace|general protection' "$1.txt" || true)
   if [ -n "$bad" ]; then
     log "kernel console of $1 reports a problem:"
-    printf '%s\n' "$bad" >&2
+    printf '%s\n' "$bad" | sed -n 1,20p >&2
     return 1
   fi
 }
@@ -236,13 +239,14 @@ vmq_console_clean() {
 vmq_results_ok() {
   local results=$1 name rc=0 fails
   shift
-  fails=$(tr -d '\r' <"$results" | grep -E '^(FAIL|CHECK-FAIL)|^LOG [^ ]*: CHECK-FAIL')
+  tr -d '\r' <"$results" >"$results.txt"
+  fails=$(grep -E '^(FAIL|CHECK-FAIL)|^LOG [^ ]*: CHECK-FAIL' "$results.txt" || true)
   if [ -n "$fails" ]; then
     printf '%s\n' "$fails" >&2
     rc=1
   fi
   for name in "$@"; do
-    if ! tr -d '\r' <"$results" | grep -qx "OK $name"; then
+    if ! grep -qx "OK $name" "$results.txt"; then
       log "guest check '$name' did not pass"
       rc=1
     fi
