@@ -5,8 +5,10 @@
 # Two 9p shares from the host:
 #   hostroot  the host's / read-only: the guest chroots into it to run the host's Java and the
 #             exporter jar, with its own /proc, /sys, /dev and /tmp mounted over the host's;
-#   ctl       a writable directory of this guest only, the control channel:
+#   ctl       a writable directory of this guest only, the control channel, also bound at
+#             /tmp/ctl inside the chroot:
 #               host writes  exporter.cmd   the exporter command line (one argument per line)
+#                            vmwatch-exporter.jar  the exporter
 #                            load           a number N: burn this guest's CPU for at most N
 #                                           seconds (the busy loop also stops when stop-load exists)
 #                            stop-load      stop the busy loop now
@@ -22,7 +24,7 @@ check mount-ctl mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ctl /c
 check network sh -c 'ip link set lo up && ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2' || exit 1
 check load-vmwatch vmq_load_vmwatch || exit 1
 check vmwatch-files ls /proc/vmwatch_cpu /proc/vmwatch_mem /proc/vmwatch_procs || exit 1
-check chroot-mounts sh -c 'mount -t proc proc /host/proc && mount -t sysfs sys /host/sys && mount -t devtmpfs dev /host/dev && mount -t tmpfs tmp /host/tmp' || exit 1
+check chroot-mounts sh -c 'mount -t proc proc /host/proc && mount -t sysfs sys /host/sys && mount -t devtmpfs dev /host/dev && mount -t tmpfs tmp /host/tmp && mkdir /host/tmp/ctl && mount -o bind /ctl /host/tmp/ctl' || exit 1
 
 # A process with a known name: the script's file name becomes its comm (the kernel's process name).
 # It burns a little CPU every second so that it ranks among the exporter's top processes.

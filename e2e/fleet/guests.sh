@@ -4,7 +4,11 @@
 # kernel-modules/test/qemu-lib.sh (module build, initramfs staging, Debian module dependencies).
 #
 #   fleet_build_initrd DIR          build the modules and the initramfs DIR/initrd.cpio
-#   fleet_start_guest NAME PORT DIR start guest NAME in the background; its exporter answers on
+#   fleet_snapshot_jars DIR         copy the exporter and archiver jars to DIR (checked zips), so
+#                                   a rebuild in the working tree during the run changes nothing;
+#                                   sets FLEET_EXPORTER_JAR and FLEET_ARCHIVER_JAR
+#   fleet_start_guest NAME PORT DIR INITRD [EXPORTER-FLAG...]
+#                                   start guest NAME in the background; its exporter answers on
 #                                   127.0.0.1:PORT; DIR holds its console, results and ctl share.
 #                                   Sets FLEET_PID[NAME].
 #   fleet_stop_guest NAME           kill the guest's QEMU (as a VM that stops), wait for it
@@ -32,12 +36,31 @@ fleet_build_initrd() {
   vmq_pack "$dir/root" "$dir/initrd.cpio"
 }
 
+fleet_snapshot_jars() {
+  local dir=$1 module jar try
+  mkdir -p "$dir"
+  for module in exporter archiver; do
+    jar=$VMWATCH_ROOT/$module/target/vmwatch-$module.jar
+    for try in 1 2 3 4 5 6; do
+      cp "$jar" "$dir/" && python3 -m zipfile -t "$dir/vmwatch-$module.jar" >/dev/null 2>&1 && break
+      [ "$try" -lt 6 ] || die "$jar is not a readable jar (being rebuilt?)"
+      log "  $jar is being rewritten; retrying in 5s"
+      sleep 5
+    done
+  done
+  FLEET_EXPORTER_JAR=$dir/vmwatch-exporter.jar
+  # shellcheck disable=SC2034  # read by e2e/fleet/run
+  FLEET_ARCHIVER_JAR=$dir/vmwatch-archiver.jar
+}
+
 fleet_start_guest() {
   local name=$1 port=$2 dir=$3 initrd=$4
   shift 4
   mkdir -p "$dir/ctl"
-  # The exporter command line the guest runs inside its chroot of the host's root.
-  printf '%s\n' "$(readlink -f "$(command -v java)")" "${EXPORTER_JVM_FLAGS[@]}" -jar "$EXPORTER_JAR" \
+  # The exporter jar (the test's snapshot, so a rebuild in the tree cannot swap it mid-run) is in
+  # the control share, which the guest binds at /tmp/ctl inside its chroot of the host's root.
+  ln "$FLEET_EXPORTER_JAR" "$dir/ctl/vmwatch-exporter.jar" 2>/dev/null || cp "$FLEET_EXPORTER_JAR" "$dir/ctl/vmwatch-exporter.jar"
+  printf '%s\n' "$(readlink -f "$(command -v java)")" "${EXPORTER_JVM_FLAGS[@]}" -jar /tmp/ctl/vmwatch-exporter.jar \
     --web.listen-address=0.0.0.0:9717 --path.procfs=/proc "$@" >"$dir/ctl/.exporter.cmd"
   mv "$dir/ctl/.exporter.cmd" "$dir/ctl/exporter.cmd"
   : >"$dir/console"
