@@ -19,10 +19,12 @@ public final class SampleWriter {
 
     private final Jdbi jdbi;
     private final int rowsPerStatement;
+    private final String fullInsertSql;
 
     public SampleWriter(Jdbi jdbi, int rowsPerStatement) {
         this.jdbi = jdbi;
         this.rowsPerStatement = rowsPerStatement;
+        this.fullInsertSql = insertSql(rowsPerStatement);
     }
 
     /** One row of {@code samples}; a value that is not finite is stored as NULL. */
@@ -53,7 +55,8 @@ public final class SampleWriter {
             try {
                 for (int from = 0; from < rows.length; from += rowsPerStatement) {
                     int count = Math.min(rowsPerStatement, rows.length - from);
-                    try (PreparedStatement insert = connection.prepareStatement(insertSql(count))) {
+                    try (PreparedStatement insert = connection.prepareStatement(
+                            count == rowsPerStatement ? fullInsertSql : insertSql(count))) {
                         int position = 1;
                         for (int i = from; i < from + count; i++) {
                             insert.setLong(position++, rows[i].seriesId());
