@@ -11,12 +11,12 @@
  * bigger array. No lock is held while the output is printed.
  */
 #include <linux/cred.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/sched/cputime.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -65,29 +65,67 @@ static size_t vmwatch_count_processes(void)
 }
 
 /*
- * User and system time of the whole group: the adjusted times of the live
- * threads plus those the exited threads left in signal_struct (which
- * __exit_signal() adds, already adjusted, under stats_lock).
+ * Scale tick-sampled user/system time so that they add up to the exact run
+ * time, never letting either go below what was reported before. This is the
+ * kernel's own rule for /proc/PID/stat (cputime_adjust() in
+ * kernel/sched/cputime.c, not exported), applied to the same per-group state,
+ * so both report the same numbers and both stay monotonic.
+ */
+static void vmwatch_cputime_adjust(struct prev_cputime *prev, u64 rtime, u64 utime, u64 stime,
+				   u64 *ut, u64 *st)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&prev->lock, flags);
+	if (prev->stime + prev->utime >= rtime)
+		goto out;
+	if (stime == 0)
+		utime = rtime;		/* no system ticks yet: all user */
+	else if (utime == 0)
+		stime = rtime;
+	else
+		stime = mul_u64_u64_div_u64(stime, rtime, stime + utime);
+	if (stime < prev->stime)
+		stime = prev->stime;
+	utime = rtime - stime;
+	if (utime < prev->utime) {
+		utime = prev->utime;
+		stime = rtime - utime;
+	}
+	prev->stime = stime;
+	prev->utime = utime;
+out:
+	*ut = prev->utime;
+	*st = prev->stime;
+	raw_spin_unlock_irqrestore(&prev->lock, flags);
+}
+
+/*
+ * User and system time of the whole group, as /proc/PID/stat computes it:
+ * the samples of the exited threads (kept in signal_struct under stats_lock)
+ * plus those of the live threads, scaled to the group's exact run time.
+ * (On a nohz_full CPU the samples of a thread running right now lag until it
+ * next leaves the CPU; the run time does not, so the total stays exact.)
  */
 static void vmwatch_group_cputime(struct task_struct *p, u64 *utime, u64 *stime)
 {
 	struct signal_struct *sig = p->signal;
 	struct task_struct *t;
 	unsigned int seq;
-	u64 ut, st, tu, ts;
+	u64 ut, st, rtime;
 
 	do {
 		seq = read_seqbegin(&sig->stats_lock);
 		ut = sig->utime;
 		st = sig->stime;
+		rtime = sig->sum_sched_runtime;
 		for_each_thread(p, t) {
-			task_cputime_adjusted(t, &tu, &ts);
-			ut += tu;
-			st += ts;
+			ut += READ_ONCE(t->utime);
+			st += READ_ONCE(t->stime);
+			rtime += READ_ONCE(t->se.sum_exec_runtime);
 		}
 	} while (read_seqretry(&sig->stats_lock, seq));
-	*utime = ut;
-	*stime = st;
+	vmwatch_cputime_adjust(&sig->prev_cputime, rtime, ut, st, utime, stime);
 }
 
 /* Called under rcu_read_lock(): takes only spinlocks, never sleeps. */

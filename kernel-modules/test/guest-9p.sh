@@ -15,7 +15,7 @@ mount -t devtmpfs dev /mnt/host/dev
 mount -t tmpfs tmp /mnt/host/tmp
 check chroot-java sh -c 'chroot /mnt/host /usr/bin/java -XX:-UsePerfData -version 2>&1 | tee /tmp/java.out; grep -q "version \"17" /tmp/java.out'
 # shellcheck disable=SC2016 # expanded by the inner shell
-check chroot-reads-vmwatch sh -c 'chroot /mnt/host /bin/sh -c "tail -n 1 /proc/vmwatch_procs" | grep -qx end'
+check chroot-reads-vmwatch sh -c 'for f in cpu mem procs; do chroot /mnt/host /bin/sh -c "tail -n 1 /proc/vmwatch_$f" | grep -qx end || exit 1; done'
 
 ip link set lo up
 ip link set eth0 up

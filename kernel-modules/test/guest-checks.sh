@@ -24,8 +24,9 @@ check format-procs-7-byte-reads vwcheck format procs 7
 check format-cpu-3-byte-reads vwcheck format cpu 3
 
 HOSTILE=$(vwcheck spawn-hostile 600)
-say "PROGRESS hostile-name process is pid $HOSTILE"
-check procs vwcheck procs "$HOSTILE"
+THREADED=$(vwcheck spawn-threads 600)
+say "PROGRESS hostile-name process is pid $HOSTILE, threaded process is pid $THREADED"
+check procs vwcheck procs "$HOSTILE" "$THREADED"
 check cpu vwcheck cpu
 check mem vwcheck mem
 
@@ -37,15 +38,15 @@ done
 say "PROGRESS fork/exit storm of 3000 processes while reading"
 check storm vwcheck storm-read 3000
 
-say "PROGRESS starting 5000 idle processes"
+say "PROGRESS starting 10000 idle processes"
 rm -f /tmp/idle.ready
-vwcheck idle 5000 600 /tmp/idle.ready &
+vwcheck idle 10000 600 /tmp/idle.ready &
 IDLE=$!
 if wait_file /tmp/idle.ready 300; then
   say "PROGRESS idle processes started: $(cat /tmp/idle.ready)"
   # shellcheck disable=SC2016 # expanded by the inner shell
-  check idle-count sh -c '[ "$(cat /tmp/idle.ready)" -eq 5000 ] && [ "$(ls -d /proc/[0-9]* | wc -l)" -gt 5000 ]'
-  check idle-procs vwcheck procs "$HOSTILE"
+  check idle-count sh -c '[ "$(cat /tmp/idle.ready)" -eq 10000 ] && [ "$(ls -d /proc/[0-9]* | wc -l)" -gt 10000 ]'
+  check idle-procs vwcheck procs "$HOSTILE" "$THREADED"
   check idle-format-4k-reads vwcheck format procs 4096
   check idle-storm vwcheck storm-read 2000
 fi
@@ -84,4 +85,4 @@ while [ "$i" -le 100 ]; do
 done
 [ "$loop_ok" -eq 1 ] && [ "$i" -eq 101 ] && say "OK load-unload-100"
 check modules-gone sh -c '! grep -q vmwatch /proc/modules'
-kill "$HOSTILE"
+kill "$HOSTILE" "$THREADED"

@@ -87,7 +87,7 @@ vmq_build_modules() {
 }
 
 vmq_build_vwcheck() {
-  gcc -static -O2 -Wall -Wextra -Werror -o "$1" "$VMQ_LIB_DIR/vwcheck.c" || die "building vwcheck failed"
+  gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$1" "$VMQ_LIB_DIR/vwcheck.c" || die "building vwcheck failed"
 }
 
 vmq_stage_new() {

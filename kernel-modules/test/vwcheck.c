@@ -10,8 +10,10 @@
  *   vwcheck file cpu|mem|procs PATH      validate a saved copy (golden file) the same way
  *   vwcheck cpu                          compare /proc/vmwatch_cpu with /proc/stat; monotonic
  *   vwcheck mem                          compare /proc/vmwatch_mem with /proc/meminfo
- *   vwcheck procs [HOSTILE_PID]          compare /proc/vmwatch_procs with /proc/PID/{stat,status,comm}
+ *   vwcheck procs [HOSTILE_PID [THREADED_PID]]  compare /proc/vmwatch_procs with /proc/PID/{stat,status,comm}
  *   vwcheck spawn-hostile SECONDS        start a process with a hostile name; print its pid
+ *   vwcheck spawn-threads SECONDS        start a process whose 2 exited threads burned CPU and
+ *                                        whose 2 other threads sleep; print its pid
  *   vwcheck idle N SECONDS READYFILE     keep N idle children until SIGTERM or SECONDS pass
  *   vwcheck storm-read TOTAL             fork/exit TOTAL processes while reading the table
  *   vwcheck hold FILE READYFILE GOFILE   open FILE, read a little, wait for GOFILE, read on
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -701,7 +704,7 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-static int cmd_procs(uint64_t hostile)
+static int cmd_procs(uint64_t hostile, uint64_t threaded)
 {
 	uint64_t *before, *after, self = (uint64_t)getpid();
 	size_t nb, na, len, i;
@@ -741,20 +744,17 @@ static int cmd_procs(uint64_t hostile)
 			     (unsigned long long)v.start);
 		if (r->pid == self)
 			continue; /* this process is running and growing */
+		/* A state may change between the two reads: only a settled pair must match. */
 		if (r->threads != v.threads || r->vsize != v.vsize || r->rss != v.rss ||
-		    r->state != v.state)
+		    (r->state != v.state && !strchr("RD", r->state) && !strchr("RD", v.state) &&
+		     r->ppid != 2 && r->pid != 2))
 			fail("pid %llu threads/vsize/rss/state %llu/%llu/%llu/%c != /proc %llu/%llu/%llu/%c",
 			     (unsigned long long)r->pid, (unsigned long long)r->threads,
 			     (unsigned long long)r->vsize, (unsigned long long)r->rss, r->state,
 			     (unsigned long long)v.threads, (unsigned long long)v.vsize,
 			     (unsigned long long)v.rss, v.state);
-		/*
-		 * Both scale the tick-sampled user/system split to the precise runtime;
-		 * /proc/PID/stat keeps that split per group, the module per thread (the
-		 * group-wide helper is not exported), so the split may differ while the
-		 * total agrees: compare the total, within two ticks.
-		 */
-		if (absdiff((r->utime + r->stime) / TICK_NS, v.utime + v.stime) > 2)
+		/* Same rule as /proc/PID/stat; allow a tick of rounding and a tick of progress. */
+		if (absdiff(r->utime / TICK_NS, v.utime) > 2 || absdiff(r->stime / TICK_NS, v.stime) > 2)
 			fail("pid %llu utime/stime %llu/%llu ticks != /proc %llu/%llu",
 			     (unsigned long long)r->pid, (unsigned long long)(r->utime / TICK_NS),
 			     (unsigned long long)(r->stime / TICK_NS), (unsigned long long)v.utime,
@@ -771,6 +771,20 @@ static int cmd_procs(uint64_t hostile)
 		else
 			printf("hostile name of pid %llu escaped as %s and equal to its comm\n",
 			       (unsigned long long)hostile, r->raw);
+	}
+	if (threaded) {
+		const struct proc_rec *r = find_rec(recs, n, threaded);
+
+		/* main + 2 sleeping threads alive; 2 exited threads burned 150 ms each. */
+		if (!r)
+			fail("threaded pid %llu missing", (unsigned long long)threaded);
+		else if (r->threads != 3 || r->utime + r->stime < 250000000ULL || strcmp(r->name, "vw-threads"))
+			fail("threaded pid %llu: threads %llu, cpu %llu ns, name %s; expected 3, >= 250 ms, vw-threads",
+			     (unsigned long long)threaded, (unsigned long long)r->threads,
+			     (unsigned long long)(r->utime + r->stime), r->raw);
+		else
+			printf("threaded pid %llu: 3 threads, %llu ns CPU including exited threads\n",
+			       (unsigned long long)threaded, (unsigned long long)(r->utime + r->stime));
 	}
 	if (compared < n / 2 || compared < 1)
 		fail("only %ld of %ld records could be compared", compared, n);
@@ -802,6 +816,71 @@ static int cmd_spawn_hostile(unsigned int seconds)
 		for (;;)
 			pause();
 	}
+	printf("%d\n", pid);
+	return 0;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Burns 150 ms of this thread's own CPU time, then exits. */
+static void *burn_thread(void *arg)
+{
+	volatile uint64_t spin = 0;
+
+	(void)arg;
+	while (thread_cpu_ns() < 150000000ULL)
+		spin++;
+	return NULL;
+}
+
+static void *sleep_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static int cmd_spawn_threads(unsigned int seconds)
+{
+	int ready[2];
+	char byte;
+	pid_t pid;
+
+	if (pipe(ready))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		pthread_t t[4];
+		int devnull = open("/dev/null", O_RDWR), i;
+
+		if (devnull < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(1);
+		close(ready[0]);
+		prctl(PR_SET_NAME, "vw-threads");
+		alarm(seconds);
+		for (i = 0; i < 4; i++)
+			if (pthread_create(&t[i], NULL, i < 2 ? burn_thread : sleep_thread, NULL))
+				_exit(1);
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &byte, 1) != 1)
+		die("threaded process did not start");
 	printf("%d\n", pid);
 	return 0;
 }
@@ -1025,7 +1104,10 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "mem"))
 		return cmd_mem();
 	if (argc >= 2 && !strcmp(argv[1], "procs"))
-		return cmd_procs(argc > 2 ? strtoull(argv[2], NULL, 10) : 0);
+		return cmd_procs(argc > 2 ? strtoull(argv[2], NULL, 10) : 0,
+				 argc > 3 ? strtoull(argv[3], NULL, 10) : 0);
+	if (argc == 3 && !strcmp(argv[1], "spawn-threads"))
+		return cmd_spawn_threads((unsigned int)atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "spawn-hostile"))
 		return cmd_spawn_hostile((unsigned int)atoi(argv[2]));
 	if (argc == 5 && !strcmp(argv[1], "idle"))
