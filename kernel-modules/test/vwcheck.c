@@ -699,20 +699,16 @@ static int same_comm(const struct proc_rec *r, const char *proc_comm)
 	return n == 15 || proc_comm[n] == '-' || proc_comm[n] == '+';
 }
 
-static uint64_t absdiff(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : b - a;
-}
-
 static int cmd_procs(uint64_t hostile, uint64_t threaded)
 {
-	uint64_t *before, *after, self = (uint64_t)getpid();
+	uint64_t *before, *after, self = (uint64_t)getpid(), t_read;
 	size_t nb, na, len, i;
 	struct proc_rec *recs = NULL;
 	long n, compared = 0, k;
 	char *buf;
 
 	nb = list_pids(&before);
+	t_read = now_ns();
 	buf = slurp("/proc/vmwatch_procs", 1 << 16, &len);
 	if (!buf)
 		die("/proc/vmwatch_procs: %s", strerror(errno));
@@ -753,12 +749,23 @@ static int cmd_procs(uint64_t hostile, uint64_t threaded)
 			     (unsigned long long)r->vsize, (unsigned long long)r->rss, r->state,
 			     (unsigned long long)v.threads, (unsigned long long)v.vsize,
 			     (unsigned long long)v.rss, v.state);
-		/* Same rule as /proc/PID/stat; allow a tick of rounding and a tick of progress. */
-		if (absdiff(r->utime / TICK_NS, v.utime) > 2 || absdiff(r->stime / TICK_NS, v.stime) > 2)
-			fail("pid %llu utime/stime %llu/%llu ticks != /proc %llu/%llu",
-			     (unsigned long long)r->pid, (unsigned long long)(r->utime / TICK_NS),
-			     (unsigned long long)(r->stime / TICK_NS), (unsigned long long)v.utime,
-			     (unsigned long long)v.stime);
+		/*
+		 * Same rule and same state as /proc/PID/stat, read later: neither value may be
+		 * lower than ours (one tick of rounding), and the total may have grown by at
+		 * most the time since the table was read, per thread.
+		 */
+		{
+			uint64_t ru = r->utime / TICK_NS, rs = r->stime / TICK_NS;
+			uint64_t slack = ((now_ns() - t_read) / TICK_NS + 1) * (v.threads ? v.threads : 1) + 1;
+			int asleep = r->pid == hostile || r->pid == threaded;
+
+			if (ru > v.utime + 1 || rs > v.stime + 1 ||
+			    v.utime + v.stime > ru + rs + (asleep ? 1 : slack))
+				fail("pid %llu utime/stime %llu/%llu ticks, later /proc %llu/%llu",
+				     (unsigned long long)r->pid, (unsigned long long)ru,
+				     (unsigned long long)rs, (unsigned long long)v.utime,
+				     (unsigned long long)v.stime);
+		}
 	}
 	if (hostile) {
 		const struct proc_rec *r = find_rec(recs, n, hostile);
