@@ -55,7 +55,11 @@ public final class WriteHandler implements HttpHandler {
             send(exchange, reply);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "write request failed", e);
-            send(exchange, new Reply(500, "internal error: " + e.getMessage()));
+            try {
+                send(exchange, new Reply(500, "internal error: " + e.getMessage()));
+            } catch (IOException | RuntimeException alreadyAnswered) {
+                // the client went away or the status line was already sent: nothing more to say
+            }
         } finally {
             metrics.request(code, Duration.ofNanos(System.nanoTime() - start));
             exchange.close();
