@@ -10,6 +10,8 @@
 #   VMQ_MODDIR    the kernel's own modules                  (/lib/modules/$VMQ_KVER)
 #   VMQ_MEM       guest memory                              (512M)
 #   VMQ_APPEND    extra kernel command line words           (empty)
+#   VMQ_SRC_DIR   module sources that vmq_build_modules builds (kernel-modules/; a copy with a
+#                 deliberate bug shows that the tests catch it)
 #
 # Host functions:
 #   vmq_require                 fail (never skip) when qemu, busybox, the kernel image, its headers,
@@ -52,7 +54,7 @@ VMQ_KDIR=${VMQ_KDIR:-/usr/src/linux-headers-$VMQ_KVER}
 VMQ_MODDIR=${VMQ_MODDIR:-/lib/modules/$VMQ_KVER}
 VMQ_MEM=${VMQ_MEM:-512M}
 VMQ_APPEND=${VMQ_APPEND:-}
-VMQ_SRC_DIR=$(cd "$VMQ_LIB_DIR/.." && pwd)
+VMQ_SRC_DIR=${VMQ_SRC_DIR:-$(cd "$VMQ_LIB_DIR/.." && pwd)}
 
 vmq_require() {
   need qemu-system-x86_64 qemu-system-x86
