@@ -45,7 +45,7 @@
 # console (ttyS0) never interleave with results.
 
 VMQ_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../../scripts/lib.sh
+# shellcheck source=scripts/lib.sh
 . "$VMQ_LIB_DIR/../../scripts/lib.sh"
 
 VMQ_KVER=${VMQ_KVER:-6.1.0-56-amd64}
