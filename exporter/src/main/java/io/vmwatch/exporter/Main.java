@@ -17,9 +17,6 @@ import io.vmwatch.exporter.procfs.ProcfsCpuSource;
 import io.vmwatch.exporter.procfs.ProcfsMemorySource;
 import io.vmwatch.exporter.procfs.ProcfsProcessSource;
 import io.vmwatch.exporter.procfs.ProcfsStat;
-import io.vmwatch.exporter.source.CpuSource;
-import io.vmwatch.exporter.source.MemorySource;
-import io.vmwatch.exporter.source.ProcessSource;
 import io.vmwatch.exporter.source.SourceSwitch;
 import io.vmwatch.exporter.web.InvalidWebConfigException;
 import io.vmwatch.exporter.web.WebConfig;
@@ -96,16 +93,16 @@ public final class Main {
     List<FamilyCollector> families = new ArrayList<>();
     if (options.cpu()) {
       ModuleCpuSource module = new ModuleCpuSource(procfs);
-      families.add(new CpuCollector(new SourceSwitch<CpuSource>(module.file(), module, new ProcfsCpuSource(procfs))));
+      families.add(new CpuCollector(new SourceSwitch<>(module.file(), module, new ProcfsCpuSource(procfs))));
     }
     if (options.memory()) {
       ModuleMemorySource module = new ModuleMemorySource(procfs);
-      families.add(new MemoryCollector(new SourceSwitch<MemorySource>(module.file(), module, new ProcfsMemorySource(procfs))));
+      families.add(new MemoryCollector(new SourceSwitch<>(module.file(), module, new ProcfsMemorySource(procfs))));
     }
     if (options.processes()) {
       ModuleProcessSource module = new ModuleProcessSource(procfs);
       families.add(new ProcessCollector(
-          new SourceSwitch<ProcessSource>(module.file(), module, new ProcfsProcessSource(procfs)),
+          new SourceSwitch<>(module.file(), module, new ProcfsProcessSource(procfs)),
           new ProcfsStat(procfs), new UserNames(options.passwd()), options.processesTop()));
     }
     return families;

@@ -3,23 +3,20 @@ package io.vmwatch.exporter.collect;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CounterMetricFamily;
 import io.vmwatch.exporter.source.CpuMode;
-import io.vmwatch.exporter.source.CpuSource;
 import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** {@code vmwatch_cpu_seconds_total{cpu,mode}}. */
 public final class CpuCollector implements FamilyCollector {
-  private final SourceSwitch<CpuSource> sources;
+  private final SourceSwitch<List<CpuTimes>> sources;
   private final Map<Long, MonotonicCounter> counters = new HashMap<>();
-  private CpuSource current;
 
-  public CpuCollector(SourceSwitch<CpuSource> sources) {
+  public CpuCollector(SourceSwitch<List<CpuTimes>> sources) {
     this.sources = sources;
   }
 
@@ -30,31 +27,18 @@ public final class CpuCollector implements FamilyCollector {
 
   @Override
   public SourceKind chooseSource() {
-    current = sources.current();
-    return current.kind();
+    return sources.choose();
   }
 
   @Override
   public SourceKind source() {
-    return current.kind();
-  }
-
-  private List<CpuTimes> read() throws IOException {
-    try {
-      return current.read();
-    } catch (NoSuchFileException e) {
-      if (current.kind() != SourceKind.MODULE) {
-        throw e;
-      }
-      current = sources.fallback();
-      return current.read();
-    }
+    return sources.kind();
   }
 
   @Override
   public List<MetricFamilySamples> collect() throws IOException {
-    List<CpuTimes> cpus = read();
-    SourceKind kind = current.kind();
+    List<CpuTimes> cpus = sources.read();
+    SourceKind kind = sources.kind();
     CounterMetricFamily seconds = new CounterMetricFamily("vmwatch_cpu_seconds_total",
         "Seconds each CPU spent in each mode since boot.", List.of("cpu", "mode"));
     CpuMode[] modes = CpuMode.values();

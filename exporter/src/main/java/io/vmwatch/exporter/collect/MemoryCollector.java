@@ -3,19 +3,16 @@ package io.vmwatch.exporter.collect;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.GaugeMetricFamily;
 import io.vmwatch.exporter.source.MemoryInfo;
-import io.vmwatch.exporter.source.MemorySource;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.util.List;
 
 /** {@code vmwatch_memory_*_bytes}. */
 public final class MemoryCollector implements FamilyCollector {
-  private final SourceSwitch<MemorySource> sources;
-  private MemorySource current;
+  private final SourceSwitch<MemoryInfo> sources;
 
-  public MemoryCollector(SourceSwitch<MemorySource> sources) {
+  public MemoryCollector(SourceSwitch<MemoryInfo> sources) {
     this.sources = sources;
   }
 
@@ -26,30 +23,17 @@ public final class MemoryCollector implements FamilyCollector {
 
   @Override
   public SourceKind chooseSource() {
-    current = sources.current();
-    return current.kind();
+    return sources.choose();
   }
 
   @Override
   public SourceKind source() {
-    return current.kind();
-  }
-
-  private MemoryInfo read() throws IOException {
-    try {
-      return current.read();
-    } catch (NoSuchFileException e) {
-      if (current.kind() != SourceKind.MODULE) {
-        throw e;
-      }
-      current = sources.fallback();
-      return current.read();
-    }
+    return sources.kind();
   }
 
   @Override
   public List<MetricFamilySamples> collect() throws IOException {
-    MemoryInfo m = read();
+    MemoryInfo m = sources.read();
     return List.of(
         gauge("total", "Usable RAM (MemTotal).", m.totalBytes()),
         gauge("available", "RAM available for new work without swapping (MemAvailable).", m.availableBytes()),

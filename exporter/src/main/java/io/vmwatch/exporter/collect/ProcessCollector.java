@@ -5,11 +5,9 @@ import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
 import io.vmwatch.exporter.procfs.ProcfsStat;
 import io.vmwatch.exporter.source.ProcessSample;
-import io.vmwatch.exporter.source.ProcessSource;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -29,13 +27,12 @@ import java.util.TreeMap;
 public final class ProcessCollector implements FamilyCollector {
   private static final String STATES = "RSDTtXZPI";
 
-  private final SourceSwitch<ProcessSource> sources;
+  private final SourceSwitch<List<ProcessSample>> sources;
   private final ProcfsStat stat;
   private final UserNames users;
   private final int top;
   private Map<Integer, History> histories = new HashMap<>();
   private long bootTimeSeconds = -1;
-  private ProcessSource current;
 
   /** What the collector remembers of a process between scrapes. */
   private static final class History {
@@ -47,7 +44,7 @@ public final class ProcessCollector implements FamilyCollector {
     }
   }
 
-  public ProcessCollector(SourceSwitch<ProcessSource> sources, ProcfsStat stat, UserNames users, int top) {
+  public ProcessCollector(SourceSwitch<List<ProcessSample>> sources, ProcfsStat stat, UserNames users, int top) {
     this.sources = sources;
     this.stat = stat;
     this.users = users;
@@ -61,31 +58,18 @@ public final class ProcessCollector implements FamilyCollector {
 
   @Override
   public SourceKind chooseSource() {
-    current = sources.current();
-    return current.kind();
+    return sources.choose();
   }
 
   @Override
   public SourceKind source() {
-    return current.kind();
-  }
-
-  private List<ProcessSample> read() throws IOException {
-    try {
-      return current.read();
-    } catch (NoSuchFileException e) {
-      if (current.kind() != SourceKind.MODULE) {
-        throw e;
-      }
-      current = sources.fallback();
-      return current.read();
-    }
+    return sources.kind();
   }
 
   @Override
   public List<MetricFamilySamples> collect() throws IOException {
-    List<ProcessSample> processes = read();
-    SourceKind kind = current.kind();
+    List<ProcessSample> processes = sources.read();
+    SourceKind kind = sources.kind();
     if (bootTimeSeconds < 0) {
       bootTimeSeconds = stat.bootTimeSeconds();
     }

@@ -1,10 +1,4 @@
 package io.vmwatch.exporter.source;
 
-import java.io.IOException;
-
 /** Reads system memory figures. */
-public interface MemorySource {
-  SourceKind kind();
-
-  MemoryInfo read() throws IOException;
-}
+public interface MemorySource extends Source<MemoryInfo> {}

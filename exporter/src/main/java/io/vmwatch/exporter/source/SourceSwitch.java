@@ -1,29 +1,51 @@
 package io.vmwatch.exporter.source;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
  * Picks a family's source at every scrape: the module source while its file exists, procfs
- * otherwise, so loading or unloading a module while the exporter runs switches source.
+ * otherwise, so loading or unloading a module while the exporter runs switches source. One per
+ * family, used by one thread at a time.
  */
-public final class SourceSwitch<S> {
+public final class SourceSwitch<T> {
   private final Path moduleFile;
-  private final S moduleSource;
-  private final S procfsSource;
+  private final Source<T> moduleSource;
+  private final Source<T> procfsSource;
+  private Source<T> current;
 
-  public SourceSwitch(Path moduleFile, S moduleSource, S procfsSource) {
+  public SourceSwitch(Path moduleFile, Source<T> moduleSource, Source<T> procfsSource) {
     this.moduleFile = moduleFile;
     this.moduleSource = moduleSource;
     this.procfsSource = procfsSource;
   }
 
-  public S current() {
-    return Files.exists(moduleFile) ? moduleSource : procfsSource;
+  /** Picks the source for this scrape and reports it. */
+  public SourceKind choose() {
+    current = Files.exists(moduleFile) ? moduleSource : procfsSource;
+    return current.kind();
   }
 
-  /** The procfs source, for a module file that disappeared between {@link #current()} and its read. */
-  public S fallback() {
-    return procfsSource;
+  /**
+   * Reads the source picked by the last {@link #choose()}; when that was the module and its file
+   * is gone by the time it is read (module unloaded just then), reads procfs instead.
+   */
+  public T read() throws IOException {
+    try {
+      return current.read();
+    } catch (NoSuchFileException e) {
+      if (current.kind() != SourceKind.MODULE) {
+        throw e;
+      }
+      current = procfsSource;
+      return current.read();
+    }
+  }
+
+  /** The source the last {@link #read()} read (or tried to read), else the last one chosen. */
+  public SourceKind kind() {
+    return current.kind();
   }
 }

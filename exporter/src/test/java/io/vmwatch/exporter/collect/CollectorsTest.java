@@ -9,7 +9,6 @@ import io.prometheus.client.CounterMetricFamily;
 import io.vmwatch.exporter.TestFiles;
 import io.vmwatch.exporter.module.ModuleCpuSource;
 import io.vmwatch.exporter.procfs.ProcfsCpuSource;
-import io.vmwatch.exporter.source.CpuSource;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +124,7 @@ class CollectorsTest {
     Path procfs = TestFiles.copyFixture(dir);
     Path unloaded = Files.createDirectory(dir.resolve("unloaded"));
     // the switch sees a file that exists; the module source then finds its file gone
-    CpuCollector cpu = new CpuCollector(new SourceSwitch<CpuSource>(procfs.resolve("vmwatch_cpu"),
+    CpuCollector cpu = new CpuCollector(new SourceSwitch<>(procfs.resolve("vmwatch_cpu"),
         new ModuleCpuSource(unloaded), new ProcfsCpuSource(procfs)));
     assertEquals(SourceKind.MODULE, cpu.chooseSource());
     CounterMetricFamily seconds = (CounterMetricFamily) cpu.collect().get(0);
