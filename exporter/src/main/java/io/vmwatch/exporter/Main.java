@@ -9,6 +9,7 @@ import io.vmwatch.exporter.collect.ExporterCollector;
 import io.vmwatch.exporter.collect.FamilyCollector;
 import io.vmwatch.exporter.collect.MemoryCollector;
 import io.vmwatch.exporter.collect.ProcessCollector;
+import io.vmwatch.exporter.collect.SwitchingCollector;
 import io.vmwatch.exporter.collect.UserNames;
 import io.vmwatch.exporter.module.ModuleCpuSource;
 import io.vmwatch.exporter.module.ModuleMemorySource;
@@ -93,17 +94,19 @@ public final class Main {
     List<FamilyCollector> families = new ArrayList<>();
     if (options.cpu()) {
       ModuleCpuSource module = new ModuleCpuSource(procfs);
-      families.add(new CpuCollector(new SourceSwitch<>(module.file(), module, new ProcfsCpuSource(procfs))));
+      families.add(new SwitchingCollector<>(
+          new SourceSwitch<>(module.file(), module, new ProcfsCpuSource(procfs)), new CpuCollector()));
     }
     if (options.memory()) {
       ModuleMemorySource module = new ModuleMemorySource(procfs);
-      families.add(new MemoryCollector(new SourceSwitch<>(module.file(), module, new ProcfsMemorySource(procfs))));
+      families.add(new SwitchingCollector<>(
+          new SourceSwitch<>(module.file(), module, new ProcfsMemorySource(procfs)), new MemoryCollector()));
     }
     if (options.processes()) {
       ModuleProcessSource module = new ModuleProcessSource(procfs);
-      families.add(new ProcessCollector(
+      families.add(new SwitchingCollector<>(
           new SourceSwitch<>(module.file(), module, new ProcfsProcessSource(procfs)),
-          new ProcfsStat(procfs), new UserNames(options.passwd()), options.processesTop()));
+          new ProcessCollector(new ProcfsStat(procfs), new UserNames(options.passwd()), options.processesTop())));
     }
     return families;
   }

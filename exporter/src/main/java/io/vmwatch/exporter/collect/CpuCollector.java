@@ -5,20 +5,13 @@ import io.prometheus.client.CounterMetricFamily;
 import io.vmwatch.exporter.source.CpuMode;
 import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.SourceKind;
-import io.vmwatch.exporter.source.SourceSwitch;
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** {@code vmwatch_cpu_seconds_total{cpu,mode}}. */
-public final class CpuCollector implements FamilyCollector {
-  private final SourceSwitch<List<CpuTimes>> sources;
+public final class CpuCollector implements FamilySamples<List<CpuTimes>> {
   private final Map<Long, MonotonicCounter> counters = new HashMap<>();
-
-  public CpuCollector(SourceSwitch<List<CpuTimes>> sources) {
-    this.sources = sources;
-  }
 
   @Override
   public String name() {
@@ -26,19 +19,7 @@ public final class CpuCollector implements FamilyCollector {
   }
 
   @Override
-  public SourceKind chooseSource() {
-    return sources.choose();
-  }
-
-  @Override
-  public SourceKind source() {
-    return sources.kind();
-  }
-
-  @Override
-  public List<MetricFamilySamples> collect() throws IOException {
-    List<CpuTimes> cpus = sources.read();
-    SourceKind kind = sources.kind();
+  public List<MetricFamilySamples> build(List<CpuTimes> cpus, SourceKind kind) {
     CounterMetricFamily seconds = new CounterMetricFamily("vmwatch_cpu_seconds_total",
         "Seconds each CPU spent in each mode since boot.", List.of("cpu", "mode"));
     CpuMode[] modes = CpuMode.values();

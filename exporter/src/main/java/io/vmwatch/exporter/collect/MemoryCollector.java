@@ -4,36 +4,17 @@ import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.GaugeMetricFamily;
 import io.vmwatch.exporter.source.MemoryInfo;
 import io.vmwatch.exporter.source.SourceKind;
-import io.vmwatch.exporter.source.SourceSwitch;
-import java.io.IOException;
 import java.util.List;
 
 /** {@code vmwatch_memory_*_bytes}. */
-public final class MemoryCollector implements FamilyCollector {
-  private final SourceSwitch<MemoryInfo> sources;
-
-  public MemoryCollector(SourceSwitch<MemoryInfo> sources) {
-    this.sources = sources;
-  }
-
+public final class MemoryCollector implements FamilySamples<MemoryInfo> {
   @Override
   public String name() {
     return "memory";
   }
 
   @Override
-  public SourceKind chooseSource() {
-    return sources.choose();
-  }
-
-  @Override
-  public SourceKind source() {
-    return sources.kind();
-  }
-
-  @Override
-  public List<MetricFamilySamples> collect() throws IOException {
-    MemoryInfo m = sources.read();
+  public List<MetricFamilySamples> build(MemoryInfo m, SourceKind source) {
     return List.of(
         gauge("total", "Usable RAM (MemTotal).", m.totalBytes()),
         gauge("available", "RAM available for new work without swapping (MemAvailable).", m.availableBytes()),

@@ -6,7 +6,6 @@ import io.prometheus.client.GaugeMetricFamily;
 import io.vmwatch.exporter.procfs.ProcfsStat;
 import io.vmwatch.exporter.source.ProcessSample;
 import io.vmwatch.exporter.source.SourceKind;
-import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,10 +23,9 @@ import java.util.TreeMap;
  * every process at the very first scrape) is ranked by its cumulative CPU seconds, which is all it
  * used since it started.
  */
-public final class ProcessCollector implements FamilyCollector {
+public final class ProcessCollector implements FamilySamples<List<ProcessSample>> {
   private static final String STATES = "RSDTtXZPI";
 
-  private final SourceSwitch<List<ProcessSample>> sources;
   private final ProcfsStat stat;
   private final UserNames users;
   private final int top;
@@ -44,8 +42,7 @@ public final class ProcessCollector implements FamilyCollector {
     }
   }
 
-  public ProcessCollector(SourceSwitch<List<ProcessSample>> sources, ProcfsStat stat, UserNames users, int top) {
-    this.sources = sources;
+  public ProcessCollector(ProcfsStat stat, UserNames users, int top) {
     this.stat = stat;
     this.users = users;
     this.top = top;
@@ -57,19 +54,7 @@ public final class ProcessCollector implements FamilyCollector {
   }
 
   @Override
-  public SourceKind chooseSource() {
-    return sources.choose();
-  }
-
-  @Override
-  public SourceKind source() {
-    return sources.kind();
-  }
-
-  @Override
-  public List<MetricFamilySamples> collect() throws IOException {
-    List<ProcessSample> processes = sources.read();
-    SourceKind kind = sources.kind();
+  public List<MetricFamilySamples> build(List<ProcessSample> processes, SourceKind kind) throws IOException {
     if (bootTimeSeconds < 0) {
       bootTimeSeconds = stat.bootTimeSeconds();
     }

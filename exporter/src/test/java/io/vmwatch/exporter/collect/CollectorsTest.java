@@ -124,8 +124,8 @@ class CollectorsTest {
     Path procfs = TestFiles.copyFixture(dir);
     Path unloaded = Files.createDirectory(dir.resolve("unloaded"));
     // the switch sees a file that exists; the module source then finds its file gone
-    CpuCollector cpu = new CpuCollector(new SourceSwitch<>(procfs.resolve("vmwatch_cpu"),
-        new ModuleCpuSource(unloaded), new ProcfsCpuSource(procfs)));
+    FamilyCollector cpu = new SwitchingCollector<>(new SourceSwitch<>(procfs.resolve("vmwatch_cpu"),
+        new ModuleCpuSource(unloaded), new ProcfsCpuSource(procfs)), new CpuCollector());
     assertEquals(SourceKind.MODULE, cpu.chooseSource());
     CounterMetricFamily seconds = (CounterMetricFamily) cpu.collect().get(0);
     assertEquals(SourceKind.PROCFS, cpu.source());
