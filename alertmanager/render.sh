@@ -32,9 +32,16 @@ url=${VMWATCH_ALERT_WEBHOOK_URL:-}
 case $url in *'
 '*) fail "VMWATCH_ALERT_WEBHOOK_URL must be one line" ;; esac
 # Scheme, host, optional port and path; no spaces, quotes or backslashes (the value goes into a
-# single-quoted YAML string).
-printf '%s\n' "$url" | grep -Eqx "https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[^[:space:]'\"\\\\]*)?" \
-  || fail "VMWATCH_ALERT_WEBHOOK_URL='$url' is malformed: want http(s)://host[:port][/path] (example: https://hooks.example.com/vmwatch)"
+# single-quoted YAML string) and only well-formed %XX escapes (Alertmanager refuses to start on
+# any other %).
+malformed="VMWATCH_ALERT_WEBHOOK_URL='$url' is malformed: want http(s)://host[:port][/path] (example: https://hooks.example.com/vmwatch)"
+printf '%s\n' "$url" | grep -Eqx "https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[1-9][0-9]{0,4})?(/([^[:space:]'\"\\\\%]|%[0-9A-Fa-f]{2})*)?" \
+  || fail "$malformed"
+url_port=${url#*://}
+url_port=${url_port%%/*}
+case $url_port in
+  *:*) [ "${url_port##*:}" -le 65535 ] || fail "$malformed: port ${url_port##*:} is not a TCP port (1-65535)" ;;
+esac
 
 template=$here/alertmanager.yml.tmpl
 [ -r "$template" ] || fail "template $template is missing"
