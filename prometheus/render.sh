@@ -70,9 +70,8 @@ port_ok "${archiver##*:}" || fail "VMWATCH_ARCHIVER_ADDRESS=$archiver has no val
 template=$here/prometheus.yml.tmpl
 [ -r "$template" ] || fail "template $template is missing"
 ls "$here"/rules/*.yml >/dev/null 2>&1 || fail "no rule files in $here/rules"
-mkdir -p "$out/rules" "$out/file_sd" || fail "cannot create $out"
 
-# One gce_sd_configs entry per zone, each on its own line prefixed by PLACEHOLDER_INDENT.
+# One gce_sd_configs entry per zone; awk indents each line like the placeholder line.
 sd_entries=''
 seen=','
 old_ifs=$IFS
@@ -88,6 +87,7 @@ for zone in $zones; do
 done
 IFS=$old_ifs
 
+mkdir -p "$out/rules" "$out/file_sd" || fail "cannot create $out"
 tmp=$out/.prometheus.yml.$$
 trap 'rm -f "$tmp"' EXIT
 SD_ENTRIES=$sd_entries VMWATCH_INSTANCE_GROUP=$group VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager \
