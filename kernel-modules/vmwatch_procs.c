@@ -8,7 +8,8 @@
  * file, then sorted by pid and printed record by record through seq_file. The
  * array is sized from a counting walk and allocated outside RCU (nothing
  * sleeps under RCU); if the table grew in between, the copy is retried with a
- * bigger array. No lock is held while the output is printed.
+ * bigger array. No lock is held while the output is printed. The array is
+ * freed once the reader has passed the "end" line, or on close.
  */
 #include <linux/cred.h>
 #include <linux/math64.h>
@@ -111,11 +112,14 @@ static void vmwatch_group_cputime(struct task_struct *p, u64 *utime, u64 *stime)
 {
 	struct signal_struct *sig = p->signal;
 	struct task_struct *t;
-	unsigned int seq;
+	unsigned long flags;
+	int seq, nextseq = 0;
 	u64 ut, st, rtime;
 
+	/* Lockless first; if threads exited meanwhile, retry once under the lock (no livelock). */
 	do {
-		seq = read_seqbegin(&sig->stats_lock);
+		seq = nextseq;
+		flags = read_seqbegin_or_lock_irqsave(&sig->stats_lock, &seq);
 		ut = sig->utime;
 		st = sig->stime;
 		rtime = sig->sum_sched_runtime;
@@ -124,7 +128,9 @@ static void vmwatch_group_cputime(struct task_struct *p, u64 *utime, u64 *stime)
 			st += READ_ONCE(t->stime);
 			rtime += READ_ONCE(t->se.sum_exec_runtime);
 		}
-	} while (read_seqretry(&sig->stats_lock, seq));
+		nextseq = 1;
+	} while (need_seqretry(&sig->stats_lock, seq));
+	done_seqretry_irqrestore(&sig->stats_lock, seq, flags);
 	vmwatch_cputime_adjust(&sig->prev_cputime, rtime, ut, st, utime, stime);
 }
 
@@ -177,7 +183,8 @@ static struct vmwatch_snapshot *vmwatch_take_snapshot(void)
 		size_t n = 0;
 
 		capacity += capacity / 8 + 64;
-		snap = kvmalloc(struct_size(snap, procs, capacity), GFP_KERNEL);
+		/* Charged to the reader's memory cgroup: any user may open the file. */
+		snap = kvmalloc(struct_size(snap, procs, capacity), GFP_KERNEL_ACCOUNT);
 		if (!snap)
 			return ERR_PTR(-ENOMEM);
 		rcu_read_lock();
@@ -233,6 +240,9 @@ static void *vmwatch_procs_next(struct seq_file *m, void *v, loff_t *pos)
 		return &snap->procs[*pos - 1];
 	if (*pos == snap->count + 1)
 		return (void *)&vmwatch_end_token;
+	/* Past "end": the table is no longer needed until a read from offset 0. */
+	kvfree(snap);
+	m->private = NULL;
 	return NULL;
 }
 
