@@ -22,6 +22,9 @@ check format-procs vwcheck format procs
 check format-procs-1-byte-reads vwcheck format procs 1
 check format-procs-7-byte-reads vwcheck format procs 7
 check format-cpu-3-byte-reads vwcheck format cpu 3
+check seek-cpu vwcheck seek cpu
+check seek-mem vwcheck seek mem
+check seek-procs vwcheck seek procs
 
 HOSTILE=$(vwcheck spawn-hostile 600)
 THREADED=$(vwcheck spawn-threads 600)
@@ -48,6 +51,7 @@ if wait_file /tmp/idle.ready 300; then
   check idle-count sh -c '[ "$(cat /tmp/idle.ready)" -eq 10000 ] && [ "$(ls -d /proc/[0-9]* | wc -l)" -gt 10000 ]'
   check idle-procs vwcheck procs "$HOSTILE" "$THREADED"
   check idle-format-4k-reads vwcheck format procs 4096
+  check idle-seek vwcheck seek procs
   check idle-storm vwcheck storm-read 2000
 fi
 kill -TERM "$IDLE"

@@ -16,7 +16,8 @@
  *                                        whose 2 other threads sleep; print its pid
  *   vwcheck idle N SECONDS READYFILE     keep N idle children until SIGTERM or SECONDS pass
  *   vwcheck storm-read TOTAL             fork/exit TOTAL processes while reading the table
- *   vwcheck hold FILE READYFILE GOFILE   open FILE, read a little, wait for GOFILE, read on
+ *   vwcheck seek cpu|mem|procs           lseek/pread on one open file; each whole read validates
+ *   vwcheck hold FILE READYFILE GOFILE   open FILE, read a little, wait for GOFILE, read on (EIO)
  *   vwcheck bench REPS                   time the whole table: vmwatch_procs vs /proc/PID/{stat,status}
  */
 #define _GNU_SOURCE
@@ -383,20 +384,11 @@ static int cmd_mode(int argc, char **argv)
 	return failures ? 1 : 0;
 }
 
-static int cmd_format(const char *which, size_t chunk, const char *file)
+/* Validates the content of one file kind (splits buf in place); record count or -1. */
+static long validate(const char *which, char *buf, size_t len)
 {
-	char path[4096];
-	size_t len;
-	char *buf;
 	long n = -1;
 
-	if (file)
-		snprintf(path, sizeof(path), "%s", file);
-	else
-		snprintf(path, sizeof(path), "/proc/vmwatch_%s", which);
-	buf = slurp(path, chunk, &len);
-	if (!buf)
-		die("%s: %s", path, strerror(errno));
 	if (!strcmp(which, "cpu")) {
 		struct cpu_rec recs[1024];
 
@@ -413,6 +405,24 @@ static int cmd_format(const char *which, size_t chunk, const char *file)
 	} else {
 		die("unknown file %s", which);
 	}
+	return n;
+}
+
+static int cmd_format(const char *which, size_t chunk, const char *file)
+{
+	char path[4096];
+	size_t len;
+	char *buf;
+	long n;
+
+	if (file)
+		snprintf(path, sizeof(path), "%s", file);
+	else
+		snprintf(path, sizeof(path), "/proc/vmwatch_%s", which);
+	buf = slurp(path, chunk, &len);
+	if (!buf)
+		die("%s: %s", path, strerror(errno));
+	n = validate(which, buf, len);
 	free(buf);
 	if (n < 0)
 		return 1;
@@ -1001,6 +1011,85 @@ static int cmd_storm_read(long total)
 	return failures ? 1 : 0;
 }
 
+/* The rest of fd from its current offset, 1000 bytes per read; NUL-terminated. */
+static char *read_rest(int fd, const char *path, size_t *len_out)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+	ssize_t n;
+
+	if (!buf)
+		die("out of memory");
+	for (;;) {
+		if (len + 1000 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			if (!buf)
+				die("out of memory");
+		}
+		n = read(fd, buf + len, 1000);
+		if (n < 0)
+			die("%s: read: %s", path, strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*len_out = len;
+	return buf;
+}
+
+/*
+ * lseek and pread on one open file: back to 0 after a partial read, reads at
+ * EOF, a seek into the header, a seek past the end, and a whole valid file
+ * after each of them.
+ */
+static int cmd_seek(const char *which)
+{
+	char path[64], header[64], small[16], *buf;
+	size_t len, hlen;
+	int fd, round;
+	long n;
+
+	snprintf(path, sizeof(path), "/proc/vmwatch_%s", which);
+	hlen = (size_t)snprintf(header, sizeof(header), "vmwatch_%s 1\n", which);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	if (read(fd, small, 10) != 10)
+		fail("%s: first read of 10 bytes failed", path);
+	for (round = 0; round < 3; round++) {
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			fail("%s: lseek to 0 failed: %s", path, strerror(errno));
+		buf = read_rest(fd, path, &len);
+		n = validate(which, buf, len);
+		free(buf);
+		if (n < 0)
+			fail("%s: whole file after lseek to 0 (round %d) is invalid", path, round);
+		if (read(fd, small, sizeof(small)) != 0)
+			fail("%s: read at end of file did not return 0", path);
+		if (round == 0) {
+			/* Into the header of a fresh copy. */
+			if (lseek(fd, 5, SEEK_SET) != 5 || read(fd, small, 8) != 8 ||
+			    memcmp(small, header + 5, 8))
+				fail("%s: lseek to 5 then read 8 does not give header bytes 5..12", path);
+			if (pread(fd, small, 8, 2) != 8 || memcmp(small, header + 2, 8))
+				fail("%s: pread of 8 bytes at 2 does not give header bytes 2..9", path);
+		} else if (round == 1) {
+			/* Far past the end: the position is accepted and reads give EOF. */
+			if (lseek(fd, 1 << 24, SEEK_SET) != 1 << 24)
+				fail("%s: lseek past the end failed: %s", path, strerror(errno));
+			else if (read(fd, small, sizeof(small)) != 0)
+				fail("%s: read past the end did not return 0", path);
+		}
+	}
+	close(fd);
+	if (!failures)
+		printf("%s: lseek 0 after partial read, EOF, seek into header (%zu bytes), pread, seek past end: ok\n",
+		       path, hlen);
+	return failures ? 1 : 0;
+}
+
 static int cmd_hold(const char *path, const char *ready, const char *go)
 {
 	char buf[4096];
@@ -1023,8 +1112,10 @@ static int cmd_hold(const char *path, const char *ready, const char *go)
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		total += n;
-	if (n < 0 && errno != EIO)
-		fail("read after unload failed with %s, expected EIO", strerror(errno));
+	/* The file still had unread bytes: after unload they must not arrive, the read fails. */
+	if (n == 0 || errno != EIO)
+		fail("read after unload gave %s after %zd bytes, expected EIO",
+		     n == 0 ? "end of file" : strerror(errno), total);
 	printf("read after unload: %s after %zd more bytes\n", n < 0 ? strerror(errno) : "end of file",
 	       total);
 	close(fd);
@@ -1121,6 +1212,8 @@ int main(int argc, char **argv)
 		return cmd_idle(atol(argv[2]), (unsigned int)atoi(argv[3]), argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "storm-read"))
 		return cmd_storm_read(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "seek"))
+		return cmd_seek(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return cmd_hold(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "bench"))
