@@ -28,8 +28,8 @@
 #                               boot the guest; console to PREFIX.console, results to PREFIX.results;
 #                               prints guest progress; kills a guest still running after SECONDS;
 #                               returns 0 only if the guest script finished ("VMQ-DONE 0")
-#   vmq_console_clean CONSOLE   fail when the console holds BUG:, WARNING:, Oops, Call Trace or
-#                               general protection
+#   vmq_console_clean CONSOLE   fail when the console holds BUG:, WARNING:, Oops, Call Trace,
+#                               general protection, Kernel panic, an RCU stall, a hung task or UBSAN:
 #   vmq_results_ok RESULTS NAME...
 #                               fail unless RESULTS has "OK NAME" for each NAME and no FAIL line
 #   vmq_extract_file RESULTS NAME OUT
@@ -55,6 +55,8 @@ VMQ_MODDIR=${VMQ_MODDIR:-/lib/modules/$VMQ_KVER}
 VMQ_MEM=${VMQ_MEM:-512M}
 VMQ_APPEND=${VMQ_APPEND:-}
 VMQ_SRC_DIR=${VMQ_SRC_DIR:-$(cd "$VMQ_LIB_DIR/.." && pwd)}
+# Console lines that fail a run: the five, plus panics, RCU stalls, hung tasks and UBSAN.
+VMQ_CONSOLE_BAD='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|detected stall|blocked for more than|UBSAN:'
 
 vmq_require() {
   need qemu-system-x86_64 qemu-system-x86
@@ -230,7 +232,7 @@ vmq_boot() {
 vmq_console_clean() {
   local bad
   tr -d '\r' <"$1" >"$1.txt"
-  bad=$(grep -E 'BUG:|WARNING:|Oops|Call Trace|general protection' "$1.txt" || true)
+  bad=$(grep -E "$VMQ_CONSOLE_BAD" "$1.txt" || true)
   if [ -n "$bad" ]; then
     log "kernel console of $1 reports a problem:"
     printf '%s\n' "$bad" | sed -n 1,20p >&2
