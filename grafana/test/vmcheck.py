@@ -274,6 +274,8 @@ def promql(base, instance):
         for p in all_panels(d.get("panels")):
             if p.get("type") == "nodeGraph":
                 node_graph_check(r, base, instance, d["title"], p, now)
+            if (p.get("transformations") or [{}])[0].get("id") == "merge":
+                merge_check(r, base, instance, d["title"], p, now)
         for title, t in targets_of(d, "prometheus"):
             what = f"{d['title']} / {title} / {t['refId']}"
             try:
@@ -290,6 +292,70 @@ def promql(base, instance):
             except Exception as e:  # noqa: BLE001 - report every failing target, not only the first
                 r.fail(f"{what}: {e}")
     return r.finish("promql")
+
+
+def table_frames(base, instance, panel, now):
+    """The frames Grafana's Prometheus datasource builds for the panel's instant table queries
+    (transformDFToTable): one per refId, a Time field, one field per label (__name__ included,
+    '' where a series lacks the label) and "Value #refId" (plain "Value" for a single query)."""
+    targets = [t for t in panel.get("targets", []) if t.get("format") == "table"]
+    frames = []
+    for t in targets:
+        data = prom_get(base, "/api/v1/query", {"query": substitute_promql(t["expr"], instance), "time": now})
+        series = data["result"]
+        labels = sorted({k for s in series for k in s["metric"]})
+        value = f"Value #{t['refId']}" if len(targets) > 1 else "Value"
+        frames.append((["Time"] + labels + [value],
+                       [dict({"Time": s["value"][0], value: s["value"][1]},
+                             **{k: s["metric"].get(k, "") for k in labels}) for s in series]))
+    return frames
+
+
+def grafana_merge(frames):
+    """Grafana's "merge" transformation (packages/grafana-data/.../transformers/merge.ts): rows
+    are keyed by the fields present in every frame; a row joins an earlier row of the same key
+    only when every field both have holds the same value, otherwise it becomes a row of its own."""
+    frames = [f for f in frames if f[0]]
+    names = []
+    for fields, _ in frames:
+        names += [n for n in fields if n not in names]
+    keys = [n for n in frames[-1][0] if all(n in fields for fields, _ in frames)] if frames else []
+    by_key, order = {}, []
+    for _, rows in frames:
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            merged = False
+            existing_rows = by_key.setdefault(key, [])
+            for i, existing in enumerate(existing_rows):
+                if all(existing.get(n) is None or existing[n] == v for n, v in row.items()):
+                    existing_rows[i] = {**existing, **row}
+                    merged = True
+            if not merged:
+                existing_rows.append(row)
+                order.append((key, len(existing_rows) - 1))
+    return names, keys, [by_key[k][i] for k, i in order]
+
+
+def merge_check(r, base, instance, dashboard_title, panel, now):
+    """A table built by "merge" shows one row per key (machine, process), and every field its
+    "organize" step names exists after the merge."""
+    what = f"{dashboard_title} / {panel['title']}"
+    try:
+        names, keys, rows = grafana_merge(table_frames(base, instance, panel, now))
+    except Exception as e:  # noqa: BLE001
+        r.fail(f"{what}: merge: {e}")
+        return
+    counts = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in keys)
+        counts[key] = counts.get(key, 0) + 1
+    split = [k for k, n in counts.items() if n > 1]
+    r.check(rows and not split,
+            f"{what}: merge on {keys} gives one row per key ({len(rows)} rows; split: {split[:2]})")
+    organize = next((t["options"] for t in panel["transformations"] if t["id"] == "organize"), {})
+    wanted = set(organize.get("renameByName", {})) | set(organize.get("indexByName", {}))
+    missing = sorted(wanted - set(names))
+    r.check(not missing, f"{what}: the fields organize names exist after the merge (missing: {missing})")
 
 
 def node_graph_check(r, base, instance, dashboard_title, panel, now):
