@@ -7,18 +7,20 @@
 #      (gs://BUCKET/PATH, https://URL or a local /path) and installs it when it differs from
 #      the installed one;
 #   3. makes sure the modules are built and loaded (/proc/vmwatch_* exist) and the exporter
-#      runs and answers /-/healthy within a bounded wait.
+#      runs, listening on the port from metadata, and answers /-/healthy within a bounded wait.
 # It exits 0 when all of that holds, otherwise non-zero with one line "vmwatch-startup: FAILED: ..."
 # (stdout, which Compute Engine copies to the serial console and the journal, and syslog).
 #
 # Instance metadata attributes:
 #   vmwatch-deb-url        required: where the package is
-#   vmwatch-exporter-port  optional: the exporter's port, for the health check [9717]
+#   vmwatch-exporter-port  optional: the exporter's port [9717]; another port is set with a
+#                          drop-in, vmwatch-exporter.service.d/vmwatch-port.conf
 # Environment (for troubleshooting by hand and for tests):
 #   VMWATCH_METADATA_URL   metadata server [http://metadata.google.internal/computeMetadata/v1]
 #   VMWATCH_STORAGE_URL    Cloud Storage JSON API [https://storage.googleapis.com]
 #   VMWATCH_PROC_DIR       where the module files appear [/proc]
 #   VMWATCH_STATE_DIR      downloads and install record [/var/lib/vmwatch]
+#   VMWATCH_SYSTEMD_DIR    where the port drop-in goes [/etc/systemd/system]
 #   VMWATCH_HEALTH_TIMEOUT seconds to wait for /-/healthy [180]
 set -uo pipefail
 
@@ -27,6 +29,8 @@ METADATA_URL=${VMWATCH_METADATA_URL:-http://metadata.google.internal/computeMeta
 STORAGE_URL=${VMWATCH_STORAGE_URL:-https://storage.googleapis.com}
 PROC_DIR=${VMWATCH_PROC_DIR:-/proc}
 STATE_DIR=${VMWATCH_STATE_DIR:-/var/lib/vmwatch}
+SYSTEMD_DIR=${VMWATCH_SYSTEMD_DIR:-/etc/systemd/system}
+DEFAULT_PORT=9717
 HEALTH_TIMEOUT=${VMWATCH_HEALTH_TIMEOUT:-180}
 MODULES=(vmwatch_cpu vmwatch_mem vmwatch_procs)
 SERVICE=vmwatch-exporter.service
@@ -102,10 +106,11 @@ fi
 
 # --- 2. the package ---------------------------------------------------------------------------
 deb_url=$(metadata vmwatch-deb-url) || fail "instance metadata attribute vmwatch-deb-url is not set (gs://BUCKET/PATH.deb, https://URL or /path)"
-port=$(metadata vmwatch-exporter-port) || port=9717
+port=$(metadata vmwatch-exporter-port) || port=$DEFAULT_PORT
 if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
   fail "metadata vmwatch-exporter-port '$port' is not a port"
 fi
+port=$((10#$port))
 
 mkdir -p "$STATE_DIR/download" || fail "cannot create $STATE_DIR"
 deb=$STATE_DIR/download/vmwatch.deb
@@ -141,8 +146,30 @@ for module in "${MODULES[@]}"; do
 done
 log "modules loaded: ${MODULES[*]}"
 
+# The listen port: the package's default, or a drop-in that puts --web.listen-address first
+# (a --web.listen-address in /etc/default/vmwatch-exporter still wins, being later).
+dropin=$SYSTEMD_DIR/$SERVICE.d/vmwatch-port.conf
+want=""
+if [ "$port" != "$DEFAULT_PORT" ]; then
+  # shellcheck disable=SC2016 # $VMWATCH_EXPORTER_ARGS is expanded by systemd
+  want=$(printf '[Service]\nExecStart=\nExecStart=/usr/bin/vmwatch-exporter --web.listen-address=:%s $VMWATCH_EXPORTER_ARGS' "$port")
+fi
+restart=0
+if [ "$(cat "$dropin" 2>/dev/null)" != "$want" ]; then
+  if [ -z "$want" ]; then
+    log "exporter port $port: removing $dropin"
+    rm -f "$dropin" || fail "cannot remove $dropin"
+  else
+    log "exporter port $port: writing $dropin"
+    mkdir -p "${dropin%/*}" || fail "cannot create ${dropin%/*}"
+    printf '%s\n' "$want" >"$dropin" || fail "cannot write $dropin"
+  fi
+  systemctl daemon-reload || fail "systemctl daemon-reload failed"
+  restart=1
+fi
+
 systemctl enable --quiet "$SERVICE" || fail "cannot enable $SERVICE"
-if ! systemctl --quiet is-active "$SERVICE"; then
+if [ "$restart" = 1 ] || ! systemctl --quiet is-active "$SERVICE"; then
   log "starting $SERVICE"
   systemctl restart "$SERVICE" || fail "cannot start $SERVICE (journalctl -u $SERVICE)"
 fi
