@@ -7,11 +7,13 @@ rules stay exactly as written):
   - every gce_sd_configs entry becomes a file_sd_configs entry reading GCE_TARGETS_DIR/<zone>.json,
     where the test writes targets carrying the __meta_gce_* labels GCE would set;
   - scrape and evaluation intervals become INTERVAL (the rules' own windows are unchanged);
-  - the prometheus job scrapes SELF_ADDRESS; the alertmanager and archiver jobs and the alerting
-    section go (nothing listens there in the test); remote_write goes to REMOTE_WRITE_URL.
+  - the prometheus job scrapes SELF_ADDRESS; remote_write goes to REMOTE_WRITE_URL and the archiver
+    job scrapes the same host:port (as in production, where both are the archiver's address); the
+    alertmanager job and the alerting section go (nothing listens there in the test).
 Prints the zones it replaced, one per line.
 """
 import sys
+import urllib.parse
 
 import yaml
 
@@ -27,10 +29,12 @@ config.pop("alerting")
 zones = []
 jobs = []
 for job in config["scrape_configs"]:
-    if job["job_name"] in ("alertmanager", "archiver"):
+    if job["job_name"] == "alertmanager":
         continue
     if job["job_name"] == "prometheus":
         job["static_configs"] = [{"targets": [self_address]}]
+    if job["job_name"] == "archiver":
+        job["static_configs"] = [{"targets": [urllib.parse.urlsplit(remote_write_url).netloc]}]
     for gce in job.pop("gce_sd_configs", []):
         zones.append(gce["zone"])
         job.setdefault("file_sd_configs", []).append(

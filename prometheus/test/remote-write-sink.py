@@ -4,6 +4,8 @@ Usage: python3 remote-write-sink.py PORT NAMES_FILE
 Listens on 127.0.0.1:PORT, accepts POST /api/v1/write (snappy-compressed protobuf WriteRequest),
 decodes it with the standard library only, and appends every metric name it has not seen before to
 NAMES_FILE, one per line. Answers 204, or 400 for a body it cannot decode.
+GET /metrics answers like the archiver's own /metrics (a few of its vmwatch_archiver_ metrics and
+a JVM one), so the archiver job has a target whose series remote write must not send back.
 """
 import http.server
 import sys
@@ -92,8 +94,28 @@ def metric_names(write_request):
                 yield pairs.get(2, b"").decode()
 
 
+ARCHIVER_METRICS = b"""# TYPE vmwatch_archiver_samples_received_total counter
+vmwatch_archiver_samples_received_total 42
+# TYPE vmwatch_archiver_db_errors_total counter
+vmwatch_archiver_db_errors_total 0
+# TYPE jvm_threads_live_threads gauge
+jvm_threads_live_threads 17
+"""
+
+
 class Receiver(http.server.BaseHTTPRequestHandler):
     seen = set()
+
+    def do_GET(self):
+        if self.path != "/metrics":
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(ARCHIVER_METRICS)))
+        self.end_headers()
+        self.wfile.write(ARCHIVER_METRICS)
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
