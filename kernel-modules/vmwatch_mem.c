@@ -3,6 +3,8 @@
  * vmwatch_mem: /proc/vmwatch_mem, system memory in bytes.
  * Format: kernel-modules/FORMAT.md, version 1.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/kernel.h>
@@ -103,7 +105,7 @@ static int vmwatch_mem_show(struct seq_file *m, void *v)
 
 	ret = vmwatch_swap_bytes(&swap_total, &swap_free);
 	if (ret) {
-		pr_warn_ratelimited(VMWATCH_MEM_NAME ": cannot read swap totals from /proc/meminfo: %d\n", ret);
+		pr_warn_ratelimited("cannot read swap totals from /proc/meminfo: %d\n", ret);
 		return ret;
 	}
 	si_meminfo(&si);
