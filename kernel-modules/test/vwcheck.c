@@ -44,16 +44,22 @@
 
 static int failures;
 
+/* One "CHECK-FAIL ..." line: the host fails the run on it. */
+static void report_failure(const char *fmt, va_list ap)
+{
+	fputs("CHECK-FAIL ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
 static void fail(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("CHECK-FAIL ", stdout);
-	vprintf(fmt, ap);
-	fputc('\n', stdout);
+	report_failure(fmt, ap);
 	va_end(ap);
-	fflush(stdout);
 	failures++;
 }
 
@@ -62,9 +68,7 @@ static void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("CHECK-FAIL ", stdout);
-	vprintf(fmt, ap);
-	fputc('\n', stdout);
+	report_failure(fmt, ap);
 	va_end(ap);
 	exit(1);
 }
