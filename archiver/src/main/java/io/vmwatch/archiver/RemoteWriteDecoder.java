@@ -83,8 +83,8 @@ public final class RemoteWriteDecoder {
                     int limit = in.pushLimit(in.readRawVarint32());
                     series.add(readTimeSeries(in));
                     in.popLimit(limit);
-                } else if (!in.skipField(tag)) {
-                    break;
+                } else {
+                    skipUnknown(in, tag);
                 }
             }
         } catch (InvalidProtocolBufferException e) {
@@ -128,7 +128,7 @@ public final class RemoteWriteDecoder {
                     histograms++;
                     in.skipField(tag);
                 }
-                default -> in.skipField(tag);
+                default -> skipUnknown(in, tag);
             }
         }
         validate(labels);
@@ -152,7 +152,7 @@ public final class RemoteWriteDecoder {
                     requireLengthDelimited(tag, "Label.value");
                     value = in.readStringRequireUtf8();
                 }
-                default -> in.skipField(tag);
+                default -> skipUnknown(in, tag);
             }
         }
         return new Label(name, value);
@@ -176,7 +176,7 @@ public final class RemoteWriteDecoder {
                     requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Sample.timestamp");
                     timestamp = in.readInt64();
                 }
-                default -> in.skipField(tag);
+                default -> skipUnknown(in, tag);
             }
         }
         timestamps.add(timestamp);
@@ -199,6 +199,16 @@ public final class RemoteWriteDecoder {
         }
         if (!named) {
             throw new MalformedRequestException("a series has no " + METRIC_NAME_LABEL + " label");
+        }
+    }
+
+    /**
+     * Skips a field this decoder does not know, as protobuf requires. An end-group tag here closes no
+     * group: the body is corrupt, and stopping at it would silently drop the rest of the request.
+     */
+    private static void skipUnknown(CodedInputStream in, int tag) throws IOException, MalformedRequestException {
+        if (!in.skipField(tag)) {
+            throw new MalformedRequestException("unexpected end-group tag of field " + WireFormat.getTagFieldNumber(tag));
         }
     }
 

@@ -108,4 +108,24 @@ class RemoteWriteDecoderTest {
         assertEquals(1, decoded.sampleCount());
         assertEquals(7, decoded.series().get(0).timestamps()[0]);
     }
+
+    @Test
+    void rejectsAStrayEndGroupTagInsteadOfDroppingTheRest() {
+        byte[] known = RemoteWriteEncoder.protobuf(new WriteRequest(List.of(series("up", "j", new long[] {7},
+                new double[] {2}))));
+        // an end-group tag of field 15 (wire type 4) that closes no group, then a valid series
+        byte[] corrupt = new byte[known.length + 1];
+        corrupt[0] = (byte) (15 << 3 | 4);
+        System.arraycopy(known, 0, corrupt, 1, known.length);
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(RemoteWriteEncoder.compress(corrupt)));
+        // the same inside a series, before its samples
+        byte[] series = Arrays.copyOfRange(known, 2, known.length);
+        byte[] corruptSeries = new byte[series.length + 3];
+        corruptSeries[0] = 0x0a;
+        corruptSeries[1] = (byte) (series.length + 1);
+        corruptSeries[2] = (byte) (15 << 3 | 4);
+        System.arraycopy(series, 0, corruptSeries, 3, series.length);
+        assertThrows(MalformedRequestException.class,
+                () -> decoder.decodeBody(RemoteWriteEncoder.compress(corruptSeries)));
+    }
 }
