@@ -81,6 +81,7 @@ public final class Ingester {
             return new Outcome(written, stale, tooLong + request.histogramCount());
         } catch (SQLException | RuntimeException e) {
             metrics.dbError();
+            directory.forget();
             throw e;
         } finally {
             metrics.batch(Duration.ofNanos(System.nanoTime() - start));

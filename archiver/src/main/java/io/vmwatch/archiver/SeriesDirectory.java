@@ -32,6 +32,15 @@ public final class SeriesDirectory {
         return ids.size();
     }
 
+    /**
+     * Empties the cache, so that every id is read from MySQL again. Called after a failed write: the
+     * database may have been restarted from a backup or replaced, and an id remembered from before
+     * could then name no series, or (reissued by AUTO_INCREMENT) another one.
+     */
+    public void forget() {
+        ids.clear();
+    }
+
     /** The id of every key, in the order given; creates the series that MySQL does not have yet. */
     public long[] resolve(List<SeriesKey> keys) {
         long[] result = new long[keys.size()];

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -244,6 +245,14 @@ class WriteEndpointIT {
     @Test
     void answers503WhileMariaDbIsDownAndRecovers() throws Exception {
         byte[] body = RemoteWriteEncoder.snappy(new WriteRequest(List.of(series("outage_short", "vm-1", NOW, 30, 5))));
+        // A series the archiver has seen, then gone from the database as if it had been restored from a
+        // backup taken before: after the outage its id must be read again, not taken from memory.
+        byte[] forgotten = RemoteWriteEncoder.snappy(new WriteRequest(List.of(series("forgotten", "vm-1", NOW, 7, 8))));
+        assertEquals(204, archiver.write(forgotten));
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.executeUpdate("DELETE x FROM samples x JOIN series s ON s.id = x.series_id WHERE s.metric = 'forgotten'");
+            st.executeUpdate("DELETE FROM series WHERE metric = 'forgotten'");
+        }
         double dbErrors = archiver.metric("vmwatch_archiver_db_errors_total");
         db.shutdown();
         try {
@@ -264,6 +273,45 @@ class WriteEndpointIT {
         try (Connection c = db.connect()) {
             assertEquals(30, count(c, "SELECT COUNT(*) FROM samples x JOIN series s ON s.id = x.series_id"
                     + " WHERE s.metric = 'outage_short'"));
+        }
+        assertEquals(204, archiver.write(forgotten));
+        try (Connection c = db.connect()) {
+            assertEquals(7, count(c, "SELECT COUNT(*) FROM samples x JOIN series s ON s.id = x.series_id"
+                    + " WHERE s.metric = 'forgotten'"));
+            assertEquals(0, count(c, "SELECT COUNT(*) FROM samples x LEFT JOIN series s ON s.id = x.series_id"
+                    + " WHERE s.id IS NULL"), "samples of a series id that names no series");
+        }
+    }
+
+    @Test
+    void aWriteThatFailsInItsSecondStatementLeavesNothingAndSucceedsOnRetry() throws Exception {
+        // rows are written 1,000 per statement: 1,500 of the first series, then 10 of the second, whose
+        // last sample the trigger refuses, so the second statement fails after the first succeeded
+        long poisoned = NOW + 9 * 1000L;
+        WriteRequest request = new WriteRequest(List.of(series("atomic_a", "vm-1", NOW - 2_000_000L, 1500, 10),
+                series("atomic_b", "vm-1", NOW, 10, 11)));
+        byte[] body = RemoteWriteEncoder.snappy(request);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TRIGGER refuse_poisoned BEFORE INSERT ON samples FOR EACH ROW BEGIN"
+                    + " IF NEW.ts = " + poisoned + " THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test';"
+                    + " END IF; END");
+        }
+        try {
+            assertEquals(503, archiver.write(body));
+            try (Connection c = db.connect()) {
+                assertEquals(0, count(c, "SELECT COUNT(*) FROM samples x JOIN series s ON s.id = x.series_id"
+                        + " WHERE s.metric LIKE 'atomic\\_%'"), "a failed request left samples behind");
+            }
+        } finally {
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER refuse_poisoned");
+            }
+        }
+        assertEquals(204, archiver.write(body));
+        try (Connection c = db.connect()) {
+            assertEquals(1510, count(c, "SELECT COUNT(*) FROM samples x JOIN series s ON s.id = x.series_id"
+                    + " WHERE s.metric LIKE 'atomic\\_%'"));
+            assertEquals(2, count(c, "SELECT COUNT(*) FROM series WHERE metric LIKE 'atomic\\_%'"));
         }
     }
 
