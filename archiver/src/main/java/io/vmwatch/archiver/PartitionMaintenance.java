@@ -12,7 +12,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Keeps the daily RANGE partitions of one table: creates the partitions of today and the next days
- * ahead (split off the catch-all {@code pmax}, which is empty then and so costs nothing) and drops
+ * ahead (split off the catch-all {@code pmax}, which is empty, and so costs nothing, unless samples
+ * came from beyond the days created; those move into their day's partition) and drops
  * every partition whose whole day is older than the retention. Partition {@code pYYYYMMDD} holds
  * {@code ts} below the first millisecond of the next UTC day.
  */

@@ -69,6 +69,17 @@ class MaintenanceIT {
         long[] ts = timestamps.stream().mapToLong(Long::longValue).toArray();
         ingester.ingest(new WriteRequest(List.of(new TimeSeries(List.of(new Label("__name__", "retained"),
                 new Label("instance", "vm-r")), ts, new double[ts.length], 0))));
+        // Far outside the partitions: stored (no "no partition for value"), the past one in the oldest
+        // partition, the future one in pmax.
+        long farPast = LocalDate.of(2001, 1, 1).toEpochDay() * DAY;
+        long farFuture = LocalDate.of(2100, 1, 1).toEpochDay() * DAY;
+        ingester.ingest(new WriteRequest(List.of(new TimeSeries(List.of(new Label("__name__", "far"),
+                new Label("instance", "vm-r")), new long[] {farPast, farFuture}, new double[] {1, 2}, 0))));
+        try (Connection c = db.connect()) {
+            assertEquals(List.of(List.of(String.valueOf(farPast)), List.of(String.valueOf(farFuture))),
+                    rows(c, "SELECT x.ts FROM samples x JOIN series s ON s.id = x.series_id"
+                            + " WHERE s.metric = 'far' ORDER BY x.ts"));
+        }
 
         PartitionMaintenance retention = new PartitionMaintenance(database.jdbi(), "samples", 2 * DAY, 3);
         PartitionMaintenance.Result result = retention.run(now);
@@ -87,6 +98,13 @@ class MaintenanceIT {
                     + " WHERE s.metric = 'retained' ORDER BY x.ts");
             assertEquals(timestamps.subList(3, 7).stream().map(String::valueOf).toList(),
                     kept.stream().map(r -> r.get(0)).toList());
+        }
+        try (Connection c = db.connect()) {
+            // the far past went with the oldest partition; the far future stays in pmax, which was split
+            assertEquals(List.of(List.of(String.valueOf(farFuture))), rows(c, "SELECT x.ts FROM samples"
+                    + " PARTITION (pmax) x JOIN series s ON s.id = x.series_id WHERE s.metric = 'far'"));
+            assertEquals(1, count(c, "SELECT COUNT(*) FROM samples x JOIN series s ON s.id = x.series_id"
+                    + " WHERE s.metric = 'far'"));
         }
         // A second run changes nothing.
         PartitionMaintenance.Result again = retention.run(now);
