@@ -447,13 +447,20 @@ def run_sql(client, sql):
     return [line for line in proc.stdout.splitlines() if line.strip()]
 
 
+# The compose stack runs MySQL 8.4, whose default sql_mode is stricter than MariaDB's (notably
+# ONLY_FULL_GROUP_BY): every query runs under MySQL's defaults.
+MYSQL8_SQL_MODE = ("SET SESSION sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,"
+                   "NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';\n")
+
+
 def mysql_session_prefix():
-    """The session settings Grafana's MySQL datasource applies (its provisioned time zone)."""
+    """The session settings of the compose MySQL and Grafana's MySQL datasource (its provisioned
+    time zone)."""
     for path in sorted(glob.glob(os.path.join(PROVISIONING, "datasources", "*.y*ml"))):
         for ds in (load_yaml(path) or {}).get("datasources", []):
             if ds.get("uid") == "vmwatch-mysql":
                 tz = (ds.get("jsonData") or {}).get("timezone")
-                return f"SET time_zone = '{tz}';\n" if tz else ""
+                return MYSQL8_SQL_MODE + (f"SET time_zone = '{tz}';\n" if tz else "")
     sys.exit("no vmwatch-mysql datasource provisioned")
 
 
