@@ -227,6 +227,9 @@ def static():
         r.check(sql and all("$__timeFilter(" in t["rawSql"] for t in sql if t.get("format") == "time_series"),
                 "History: every time series query filters with $__timeFilter")
         r.check(any("$__timeGroup" in t["rawSql"] for t in sql), "History: groups with $__timeGroup")
+        peaks = [p for p in all_panels(history["panels"]) if "(peak)" in p.get("title", "")]
+        r.check(len(peaks) >= 2 and all("MAX(peak)" in t["rawSql"] for p in peaks for t in p["targets"]),
+                f"History: the peak panels ({len(peaks)}) show the highest rollup maximum per interval")
         var = next((v for v in history["templating"]["list"] if v["name"] == "instance"), {})
         r.check(var.get("datasource", {}).get("uid") == "vmwatch-mysql" and var.get("refresh") == 2,
                 "History: $instance from MySQL, refreshed on time range change")
