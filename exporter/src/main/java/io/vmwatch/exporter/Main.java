@@ -66,6 +66,11 @@ public final class Main {
       InetSocketAddress address = options.listenHost().isEmpty()
           ? new InetSocketAddress(options.listenPort())
           : new InetSocketAddress(options.listenHost(), options.listenPort());
+      if (address.isUnresolved()) {
+        System.err.println("vmwatch-exporter: error: bad --web.listen-address: cannot resolve host '" + options.listenHost() + "'");
+        System.exit(2);
+        return;
+      }
       server = new WebServer(address, options.telemetryPath(), registry, web, options.maxThreads(), version);
     } catch (InvalidWebConfigException e) {
       System.err.println("vmwatch-exporter: error: bad --web.config.file: " + e.getMessage());

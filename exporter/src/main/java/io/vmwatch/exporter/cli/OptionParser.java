@@ -92,6 +92,9 @@ public final class OptionParser {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
+    if (host.indexOf('[') >= 0 || host.indexOf(']') >= 0) {
+      throw new UsageException("bad --web.listen-address '" + address + "': expected HOST:PORT, [IPV6]:PORT or :PORT");
+    }
     int port = intValue("web.listen-address", address.substring(colon + 1), 0, 65535);
     String path = values.getOrDefault("web.telemetry-path", "/metrics");
     if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy")) {

@@ -53,6 +53,7 @@ class OptionParserTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "--bogus", "--web.listen-address=9717", "--web.listen-address=:70000", "--web.listen-address=:x",
+      "--web.listen-address=[::1:9717", "--web.listen-address=::1]:9717",
       "--collector.processes.top=-1", "--collector.processes.top=ten", "--path.procfs=/no/such/dir",
       "--web.telemetry-path=metrics", "--web.telemetry-path=/", "--no-collector.cpu=true", "--collector.cpu=yes",
       "--no-web.listen-address", "-x", "plain", "--web.config.file=/no/such/file.yml", "--web.max-threads=0",
