@@ -1,20 +1,32 @@
 package io.vmwatch.exporter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmwatch.exporter.collect.CollectorsTestView;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fat jar, started as operators start it, scraped over HTTP. */
 class ExporterIT {
@@ -55,6 +67,77 @@ class ExporterIT {
     }
   }
 
+  private static final Pattern SAMPLE_LINE = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? \\S+");
+
+  /** Every line is a comment or one whole sample: no label value spilled onto the next line. */
+  private static void assertOneSamplePerLine(String body) {
+    for (String line : body.split("\n")) {
+      assertTrue(line.startsWith("#") || SAMPLE_LINE.matcher(line).matches(), "not a sample line: '" + line + "'");
+    }
+  }
+
+  @Test
+  void hostileNamesAreEscapedInTextAndOpenMetrics(@TempDir Path dir) throws Exception {
+    Path procfs = TestFiles.copyFixture(dir);
+    try (ExporterProcess exporter = ExporterProcess.start("--path.procfs=" + procfs,
+        "--path.passwd=" + TestFiles.fixturePasswd(), "--collector.processes.top=100")) {
+      String text = get(exporter.port(), "/metrics").body();
+      assertOneSamplePerLine(text);
+      assertTrue(text.contains("vmwatch_process_info{pid=\"902\",ppid=\"812\",name=\"q\\\"x\\\\y\",user=\"4242\",state=\"Z\",} 1.0\n"), text);
+      assertTrue(text.contains("vmwatch_process_threads{pid=\"900\",name=\"a) (b\\nc\",} 2.0\n"), text);
+      assertTrue(text.contains("vmwatch_process_threads{pid=\"901\",name=\"\uFFFD(bad\uFFFD\",} 1.0\n"), text);
+
+      HttpResponse<String> om = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + exporter.port() + "/metrics"))
+          .header("Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+          .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, om.statusCode());
+      assertTrue(om.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"),
+          om.headers().toString());
+      String body = om.body();
+      assertTrue(body.endsWith("# EOF\n"), body);
+      assertOneSamplePerLine(body);
+      assertTrue(body.contains("vmwatch_process_info{pid=\"902\",ppid=\"812\",name=\"q\\\"x\\\\y\",user=\"4242\",state=\"Z\"} 1.0\n"), body);
+      assertTrue(body.contains("vmwatch_process_cpu_seconds_total{pid=\"900\",name=\"a) (b\\nc\"} 51.205\n"), body);
+      assertTrue(body.contains("# TYPE vmwatch_process_cpu_seconds counter\n"), body);
+
+      HttpResponse<byte[]> gzip = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + exporter.port() + "/metrics"))
+          .header("Accept-Encoding", "gzip").timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals("gzip", gzip.headers().firstValue("Content-Encoding").orElse(""));
+      try (GZIPInputStream unzipped = new GZIPInputStream(new ByteArrayInputStream(gzip.body()))) {
+        String unzippedText = new String(unzipped.readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(unzippedText.contains("vmwatch_process_threads{pid=\"900\",name=\"a) (b\\nc\",} 2.0\n"), unzippedText);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {2, 64})
+  void httpThreadsStayWithinTheBoundUnderConcurrentScrapes(int maxThreads) throws Exception {
+    try (ExporterProcess exporter = ExporterProcess.start("--path.procfs=" + TestFiles.fixtureProcfs(),
+        "--path.passwd=" + TestFiles.fixturePasswd(), "--web.max-threads=" + maxThreads)) {
+      List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        inFlight.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + exporter.port() + "/metrics"))
+            .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      for (CompletableFuture<HttpResponse<String>> response : inFlight) {
+        assertEquals(200, response.get(90, TimeUnit.SECONDS).statusCode());
+      }
+      long httpThreads;
+      try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(exporter.pid()), "task"))) {
+        httpThreads = tasks.filter(task -> {
+          try {
+            return Files.readString(task.resolve("comm")).startsWith("http-");
+          } catch (IOException e) {
+            return false; // thread ended while listing
+          }
+        }).count();
+      }
+      assertTrue(httpThreads >= 1 && httpThreads <= maxThreads, httpThreads + " HTTP threads for --web.max-threads=" + maxThreads);
+      assertFalse(exporter.stderr().contains("Exception in thread"), exporter.stderr());
+    }
+  }
+
   @Test
   void realProcInProcfsModeIsPromtoolClean() throws Exception {
     try (ExporterProcess exporter = ExporterProcess.start("--web.telemetry-path=/m")) {
@@ -74,7 +157,7 @@ class ExporterIT {
 
   @Test
   void badFlagsExitTwoWithOneLine() throws Exception {
-    for (String flag : List.of("--bogus", "--collector.processes.top=many", "--web.listen-address=nowhere", "--path.procfs=/no/such")) {
+    for (String flag : List.of("--bogus", "--collector.processes.top=many", "--web.listen-address=nowhere", "--web.listen-address=[::1:9717", "--path.procfs=/no/such")) {
       ExporterProcess.Result result = ExporterProcess.run(flag);
       assertEquals(2, result.exitCode(), flag + ": " + result.stderr());
       assertEquals(1, result.stderr().lines().count(), flag + ": " + result.stderr());

@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.client.CollectorRegistry;
-import io.prometheus.client.exporter.HTTPServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -23,8 +22,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The HTTP(S) server: metrics at the telemetry path (simpleclient_httpserver's handler, with
- * gzip and OpenMetrics negotiation), a landing page at {@code /}, {@code /-/healthy}; every route
+ * The HTTP(S) server: metrics at the telemetry path (with gzip and OpenMetrics negotiation), a landing page at {@code /}, {@code /-/healthy}; every route
  * behind basic authentication when users are configured. Requests run on a bounded pool: at most
  * {@code maxThreads} at once and 32 waiting; past that the accepting thread serves the request
  * itself, which slows accepting down instead of queueing without bound.
@@ -59,7 +57,7 @@ public final class WebServer implements AutoCloseable {
         }, new ThreadPoolExecutor.CallerRunsPolicy());
     server.setExecutor(executor);
     Authenticator authenticator = config.basicAuthUsers().isEmpty() ? null : new BcryptAuthenticator(config.basicAuthUsers());
-    route(telemetryPath, exactly(telemetryPath, new HTTPServer.HTTPMetricHandler(registry)), authenticator);
+    route(telemetryPath, exactly(telemetryPath, new MetricsHandler(registry)), authenticator);
     route("/-/healthy", exactly("/-/healthy", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "Healthy\n")),
         authenticator);
     String landing = """
