@@ -4,22 +4,25 @@ import com.sun.net.httpserver.BasicAuthenticator;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 
 /**
  * HTTP basic authentication against bcrypt hashes. bcrypt is slow on purpose; a password that
- * passed once is remembered as its SHA-256 (per user, compared in constant time) so that every
- * scrape does not pay for bcrypt again.
+ * passed once is remembered as its SHA-256 under a random salt drawn at start (per user, compared
+ * in constant time) so that every scrape does not pay for bcrypt again.
  */
 public final class BcryptAuthenticator extends BasicAuthenticator {
   private final Map<String, String> hashes;
   private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+  private final byte[] salt = new byte[16];
 
   public BcryptAuthenticator(Map<String, String> hashes) {
     super("vmwatch");
     this.hashes = Map.copyOf(hashes);
+    new SecureRandom().nextBytes(salt);
   }
 
   @Override
@@ -45,9 +48,11 @@ public final class BcryptAuthenticator extends BasicAuthenticator {
     return ok;
   }
 
-  private static byte[] sha256(String text) {
+  private byte[] sha256(String text) {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(salt);
+      return digest.digest(text.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JDK", e);
     }

@@ -102,6 +102,8 @@ class WebConfigIT {
         assertEquals(200, ok.statusCode());
         assertTrue(ok.body().contains("vmwatch_cpu_seconds_total{cpu=\"0\",mode=\"user\",}"));
       }
+      // a cached good password does not let a wrong one through
+      assertEquals(401, get(client, base + "/metrics", "prometheus", password + "x").statusCode());
       // plain HTTP to the TLS port does not get metrics
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       assertThrows(IOException.class, () -> get(plain, "http://127.0.0.1:" + exporter.port() + "/metrics", "prometheus", password));
