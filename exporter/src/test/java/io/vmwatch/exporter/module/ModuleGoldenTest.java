@@ -65,23 +65,22 @@ class ModuleGoldenTest {
     }));
   }
 
-  /** Files captured from a real kernel by the kernel-modules tests, when they are there. */
+  /** Files captured from a real kernel by the kernel-modules tests (a missing folder fails). */
   @TestFactory
   Stream<DynamicTest> everyKernelCapturedFileParses() throws IOException {
-    Path dir = TestFiles.resource("/golden/kernel");
-    if (dir == null) {
-      return Stream.empty();
-    }
-    List<Path> files;
-    try (Stream<Path> list = Files.list(dir)) {
-      files = list.filter(Files::isRegularFile).sorted().toList();
-    }
-    return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+    return filesIn("/golden/kernel").map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
       Object parsed = parseByPrefix(file);
       if (parsed instanceof List<?> list && file.getFileName().toString().startsWith("vmwatch_cpu")) {
         assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
       }
     }));
+  }
+
+  @Test
+  void kernelCapturedHostileNameDecodesToItsBytes() throws IOException {
+    List<?> processes = (List<?>) parseByPrefix(TestFiles.resource("/golden/kernel/vmwatch_procs.txt"));
+    assertTrue(processes.stream().map(p -> ((ProcessSample) p).name()).anyMatch("vw a\tb\\c\nd\u00e9"::equals),
+        "the kernel capture holds the name 'vw a<TAB>b\\c<LF>d\u00e9'");
   }
 
   @Test
