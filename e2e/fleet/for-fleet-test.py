@@ -6,7 +6,9 @@ ETC_DIR holds prometheus-live.yml (prometheus/test/for-live-test.py's output: GC
 file_sd, short intervals, remote write to the archiver), rules/ (copied by prometheus/render.sh)
 and alertmanager.yml (rendered by alertmanager/render.sh). Changes, and nothing else:
   - prometheus-live.yml gets back what for-live-test.py removes for its own test: the alerting
-    section (ALERTMANAGER_ADDRESS) and the alertmanager and archiver scrape jobs;
+    section (ALERTMANAGER_ADDRESS); the alertmanager and archiver scrape jobs scrape
+    ALERTMANAGER_ADDRESS and ARCHIVER_ADDRESS (the job is added back when for-live-test.py dropped
+    it, its target set when it kept it);
   - rules/vmwatch-alerts.yml: every alert's "for" becomes at most MAX_FOR (e.g. 15m -> 20s), so a
     run takes minutes, not hours; every expression, label and annotation stays as written;
   - alertmanager.yml: group_wait, group_interval and repeat_interval become short; the route,
@@ -43,10 +45,12 @@ def save(path, data):
 prometheus_path = os.path.join(etc, "prometheus-live.yml")
 config = load(prometheus_path)
 config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
-config["scrape_configs"] += [
-    {"job_name": "alertmanager", "static_configs": [{"targets": [alertmanager]}]},
-    {"job_name": "archiver", "static_configs": [{"targets": [archiver]}]},
-]
+for name, address in (("alertmanager", alertmanager), ("archiver", archiver)):
+    jobs = [job for job in config["scrape_configs"] if job["job_name"] == name]
+    if not jobs:
+        jobs = [{"job_name": name}]
+        config["scrape_configs"].append(jobs[0])
+    jobs[0]["static_configs"] = [{"targets": [address]}]
 save(prometheus_path, config)
 print(f"prometheus: alerting to {alertmanager}; jobs alertmanager and archiver scrape {alertmanager}, {archiver}")
 
