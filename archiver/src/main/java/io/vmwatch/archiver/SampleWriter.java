@@ -12,11 +12,9 @@ import org.jdbi.v3.core.Jdbi;
  * Commits rows to {@code samples} in one transaction, with multi-row
  * {@code INSERT ... ON DUPLICATE KEY UPDATE} statements: a replayed sample overwrites itself with the
  * same value, so a retry never duplicates. Rows are sorted by primary key first, which keeps
- * concurrent overlapping writes from deadlocking each other; a deadlock is retried once.
+ * concurrent overlapping writes from deadlocking each other; a deadlock is retried.
  */
 public final class SampleWriter {
-    private static final String DEADLOCK = "40001";
-
     private final Jdbi jdbi;
     private final int rowsPerStatement;
     private final String fullInsertSql;
@@ -38,13 +36,14 @@ public final class SampleWriter {
         }
         Row[] sorted = rows.clone();
         Arrays.sort(sorted, Comparator.comparingLong(Row::seriesId).thenComparingLong(Row::timestamp));
-        try {
-            return writeOnce(sorted);
-        } catch (SQLException e) {
-            if (DEADLOCK.equals(e.getSQLState())) {
+        for (int attempt = 1; ; attempt++) {
+            try {
                 return writeOnce(sorted);
+            } catch (SQLException | RuntimeException e) {
+                if (attempt >= Deadlocks.ATTEMPTS || !Deadlocks.isDeadlock(e)) {
+                    throw e;
+                }
             }
-            throw e;
         }
     }
 

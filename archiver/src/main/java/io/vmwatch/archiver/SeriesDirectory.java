@@ -1,6 +1,7 @@
 package io.vmwatch.archiver;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,10 @@ import org.jdbi.v3.core.statement.Update;
 
 /**
  * Maps series keys to {@code series.id}, from memory when it can and otherwise by inserting the
- * unknown series (idempotently, keyed by fingerprint) and reading their ids back. The cache is
- * bounded: when it would grow past its limit it is emptied and fills again from MySQL.
+ * unknown series (idempotently, keyed by fingerprint) and reading their ids back. Unknown series are
+ * inserted in fingerprint order, so concurrent requests lock the unique index in the same order, and
+ * an insert that still loses a deadlock is run again. The cache is bounded: when it would grow past
+ * its limit it is emptied and fills again from MySQL.
  */
 public final class SeriesDirectory {
     private static final int CHUNK = 500;
@@ -57,8 +60,9 @@ public final class SeriesDirectory {
         if (missing.isEmpty()) {
             return result;
         }
-        Map<SeriesKey.Fingerprint, Long> found = jdbi.withHandle(handle -> createAndFetch(handle,
-                new ArrayList<>(missing.values())));
+        List<SeriesKey> unknown = new ArrayList<>(missing.values());
+        unknown.sort((a, b) -> Arrays.compareUnsigned(a.fingerprint().bytes(), b.fingerprint().bytes()));
+        Map<SeriesKey.Fingerprint, Long> found = createAndFetch(unknown);
         if (ids.size() + found.size() > maxEntries) {
             ids.clear();
         }
@@ -73,6 +77,18 @@ public final class SeriesDirectory {
             }
         }
         return result;
+    }
+
+    private Map<SeriesKey.Fingerprint, Long> createAndFetch(List<SeriesKey> keys) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return jdbi.withHandle(handle -> createAndFetch(handle, keys));
+            } catch (RuntimeException e) {
+                if (attempt >= Deadlocks.ATTEMPTS || !Deadlocks.isDeadlock(e)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static Map<SeriesKey.Fingerprint, Long> createAndFetch(Handle handle, List<SeriesKey> keys) {
