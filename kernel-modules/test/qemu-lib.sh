@@ -4,10 +4,16 @@
 #   . kernel-modules/test/qemu-lib.sh     (it sources scripts/lib.sh for log/die/need)
 #
 # Settings (environment, with defaults):
-#   VMQ_KVER      kernel version to boot and build for     (6.1.0-56-amd64)
+#   VMQ_KVER      kernel version to boot and build for     (the newest usable kernel, see below)
 #   VMQ_KERNEL    kernel image                              (/boot/vmlinuz-$VMQ_KVER)
-#   VMQ_KDIR      kernel headers for module builds          (/usr/src/linux-headers-$VMQ_KVER)
+#   VMQ_KDIR      kernel headers for module builds          (/usr/src/linux-headers-$VMQ_KVER,
+#                                                            else /lib/modules/$VMQ_KVER/build)
 #   VMQ_MODDIR    the kernel's own modules                  (/lib/modules/$VMQ_KVER)
+#   VMQ_BOOT_DIR, VMQ_HEADERS_ROOT, VMQ_MODULES_ROOT
+#                 where kernels are looked for              (/boot, /usr/src, /lib/modules)
+# A kernel is usable when it has an image (vmlinuz-V), its modules (V/modules.dep) and headers
+# (linux-headers-V/Makefile or V/build/Makefile). No version is written down: Debian's point
+# releases move the ABI (6.1.0-56 -> 6.1.0-57), so the newest usable one (sort -V) is taken.
 #   VMQ_MEM       guest memory                              (512M)
 #   VMQ_APPEND    extra kernel command line words           (empty)
 #   VMQ_SRC_DIR   module sources that vmq_build_modules builds (kernel-modules/; a copy with a
@@ -48,10 +54,38 @@ VMQ_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib.sh
 . "$VMQ_LIB_DIR/../../scripts/lib.sh"
 
-VMQ_KVER=${VMQ_KVER:-6.1.0-56-amd64}
-VMQ_KERNEL=${VMQ_KERNEL:-/boot/vmlinuz-$VMQ_KVER}
-VMQ_KDIR=${VMQ_KDIR:-/usr/src/linux-headers-$VMQ_KVER}
-VMQ_MODDIR=${VMQ_MODDIR:-/lib/modules/$VMQ_KVER}
+VMQ_BOOT_DIR=${VMQ_BOOT_DIR:-/boot}
+VMQ_HEADERS_ROOT=${VMQ_HEADERS_ROOT:-/usr/src}
+VMQ_MODULES_ROOT=${VMQ_MODULES_ROOT:-/lib/modules}
+
+# vmq_headers_dir V: the headers directory of kernel V (fails when it has none).
+vmq_headers_dir() {
+  local d
+  for d in "$VMQ_HEADERS_ROOT/linux-headers-$1" "$VMQ_MODULES_ROOT/$1/build"; do
+    if [ -f "$d/Makefile" ]; then echo "$d"; return 0; fi
+  done
+  return 1
+}
+
+# vmq_kernels: every usable kernel version, oldest first (sort -V).
+vmq_kernels() {
+  local img v
+  for img in "$VMQ_BOOT_DIR"/vmlinuz-*; do
+    [ -r "$img" ] || continue
+    v=${img##*/vmlinuz-}
+    [ -f "$VMQ_MODULES_ROOT/$v/modules.dep" ] && vmq_headers_dir "$v" >/dev/null && echo "$v"
+  done | sort -V
+}
+
+if [ -z "${VMQ_KVER:-}" ]; then
+  VMQ_KVER=$(vmq_kernels | tail -n 1)
+  VMQ_KVER_CHOSEN=newest
+else
+  VMQ_KVER_CHOSEN=VMQ_KVER
+fi
+VMQ_KERNEL=${VMQ_KERNEL:-$VMQ_BOOT_DIR/vmlinuz-$VMQ_KVER}
+VMQ_KDIR=${VMQ_KDIR:-$(vmq_headers_dir "$VMQ_KVER" || echo "$VMQ_HEADERS_ROOT/linux-headers-$VMQ_KVER")}
+VMQ_MODDIR=${VMQ_MODDIR:-$VMQ_MODULES_ROOT/$VMQ_KVER}
 VMQ_MEM=${VMQ_MEM:-512M}
 VMQ_APPEND=${VMQ_APPEND:-}
 VMQ_SRC_DIR=${VMQ_SRC_DIR:-$(cd "$VMQ_LIB_DIR/.." && pwd)}
@@ -59,14 +93,20 @@ VMQ_SRC_DIR=${VMQ_SRC_DIR:-$(cd "$VMQ_LIB_DIR/.." && pwd)}
 VMQ_CONSOLE_BAD='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|detected stall|blocked for more than|UBSAN:'
 
 vmq_require() {
+  [ -n "$VMQ_KVER" ] || die "no kernel in $VMQ_BOOT_DIR has its modules and headers: install linux-image-amd64 and linux-headers-amd64 (scripts/setup)"
   need qemu-system-x86_64 qemu-system-x86
   need busybox busybox-static
   need gcc gcc
   need make make
   need cpio cpio
-  [ -r "$VMQ_KERNEL" ] || die "kernel image $VMQ_KERNEL is missing: install linux-image-amd64"
-  [ -f "$VMQ_KDIR/Makefile" ] || die "kernel headers $VMQ_KDIR are missing: install linux-headers-amd64"
-  [ -f "$VMQ_MODDIR/modules.dep" ] || die "kernel modules $VMQ_MODDIR are missing: install linux-image-amd64"
+  [ -r "$VMQ_KERNEL" ] || die "kernel image $VMQ_KERNEL is missing: install linux-image-amd64 (scripts/setup)"
+  [ -f "$VMQ_KDIR/Makefile" ] || die "kernel headers $VMQ_KDIR are missing: install linux-headers-amd64 (scripts/setup)"
+  [ -f "$VMQ_MODDIR/modules.dep" ] || die "kernel modules $VMQ_MODDIR are missing: install linux-image-amd64 (scripts/setup)"
+  if [ "$VMQ_KVER_CHOSEN" = newest ]; then
+    log "kernel $VMQ_KVER: the newest with modules and headers of: $(vmq_kernels | xargs)"
+  else
+    log "kernel $VMQ_KVER (set by VMQ_KVER)"
+  fi
   [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || die "static libc is missing: install libc6-dev"
   need readelf binutils
   if readelf -l "$(command -v busybox)" | grep -q 'Requesting program interpreter'; then
