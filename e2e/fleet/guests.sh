@@ -16,6 +16,10 @@
 #   fleet_ctl NAME FILE VALUE       write FILE=VALUE into the guest's control share (atomically)
 #   fleet_ctl_get NAME FILE         print a file the guest wrote into its control share
 
+# The guests mount the host's root over 9p and talk through virtio-net: the newest kernel that has
+# those (Debian's cloud flavour has no 9p).
+FLEET_KMODS="virtio_pci virtio_net 9pnet_virtio 9p"
+VMQ_NEEDS_KMODS=${VMQ_NEEDS_KMODS-$FLEET_KMODS}
 # shellcheck source-path=SCRIPTDIR/../..
 # shellcheck source=kernel-modules/test/qemu-lib.sh
 . "$VMWATCH_ROOT/kernel-modules/test/qemu-lib.sh"
@@ -28,7 +32,8 @@ fleet_build_initrd() {
   vmq_require
   vmq_build_modules "$dir/modules"
   vmq_stage_new "$dir/root"
-  vmq_stage_kmods "$dir/root" virtio_pci virtio_net 9pnet_virtio 9p
+  # shellcheck disable=SC2086  # a list of names
+  vmq_stage_kmods "$dir/root" $FLEET_KMODS
   for m in vmwatch_cpu vmwatch_mem vmwatch_procs; do
     vmq_stage_file "$dir/root" "$dir/modules/$m.ko" "/vmq/vmwatch/$m.ko"
   done

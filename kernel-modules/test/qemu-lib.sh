@@ -9,6 +9,8 @@
 #   VMQ_KDIR      kernel headers for module builds          (/usr/src/linux-headers-$VMQ_KVER,
 #                                                            else /lib/modules/$VMQ_KVER/build)
 #   VMQ_MODDIR    the kernel's own modules                  (/lib/modules/$VMQ_KVER)
+#   VMQ_NEEDS_KMODS  kernel modules a guest stages (vmq_stage_kmods); when set, only kernels that
+#                 have them (as modules or built in) are chosen: Debian's cloud flavour has no 9p
 #   VMQ_BOOT_DIR, VMQ_HEADERS_ROOT, VMQ_MODULES_ROOT
 #                 where kernels are looked for              (/boot, /usr/src, /lib/modules)
 # A kernel is usable when it has an image (vmlinuz-V), its modules (V/modules.dep) and headers
@@ -67,13 +69,21 @@ vmq_headers_dir() {
   return 1
 }
 
-# vmq_kernels: every usable kernel version, oldest first (sort -V).
+# vmq_has_kmod V MOD: kernel V has MOD, as a loadable module or built in.
+vmq_has_kmod() {
+  grep -qE "/$2\.ko(\.xz)?(:|\$)" "$VMQ_MODULES_ROOT/$1/modules.dep" "$VMQ_MODULES_ROOT/$1/modules.builtin" 2>/dev/null
+}
+
+# vmq_kernels: every usable kernel version (with each module of VMQ_NEEDS_KMODS), oldest first.
 vmq_kernels() {
-  local img v
+  local img v m
   for img in "$VMQ_BOOT_DIR"/vmlinuz-*; do
     [ -r "$img" ] || continue
     v=${img##*/vmlinuz-}
-    [ -f "$VMQ_MODULES_ROOT/$v/modules.dep" ] && vmq_headers_dir "$v" >/dev/null && echo "$v"
+    [ -f "$VMQ_MODULES_ROOT/$v/modules.dep" ] || continue
+    vmq_headers_dir "$v" >/dev/null || continue
+    for m in ${VMQ_NEEDS_KMODS:-}; do vmq_has_kmod "$v" "$m" || continue 2; done
+    echo "$v"
   done | sort -V
 }
 
@@ -93,7 +103,7 @@ VMQ_SRC_DIR=${VMQ_SRC_DIR:-$(cd "$VMQ_LIB_DIR/.." && pwd)}
 VMQ_CONSOLE_BAD='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|detected stall|blocked for more than|UBSAN:'
 
 vmq_require() {
-  [ -n "$VMQ_KVER" ] || die "no kernel in $VMQ_BOOT_DIR has its modules and headers: install linux-image-amd64 and linux-headers-amd64 (scripts/setup)"
+  [ -n "$VMQ_KVER" ] || die "no kernel in $VMQ_BOOT_DIR has its modules and headers${VMQ_NEEDS_KMODS:+ and $VMQ_NEEDS_KMODS}: install linux-image-amd64 and linux-headers-amd64 (scripts/setup)"
   need qemu-system-x86_64 qemu-system-x86
   need busybox busybox-static
   need gcc gcc
@@ -103,7 +113,7 @@ vmq_require() {
   [ -f "$VMQ_KDIR/Makefile" ] || die "kernel headers $VMQ_KDIR are missing: install linux-headers-amd64 (scripts/setup)"
   [ -f "$VMQ_MODDIR/modules.dep" ] || die "kernel modules $VMQ_MODDIR are missing: install linux-image-amd64 (scripts/setup)"
   if [ "$VMQ_KVER_CHOSEN" = newest ]; then
-    log "kernel $VMQ_KVER: the newest with modules and headers of: $(vmq_kernels | xargs)"
+    log "kernel $VMQ_KVER: the newest with modules and headers${VMQ_NEEDS_KMODS:+ and $VMQ_NEEDS_KMODS} of: $(vmq_kernels | xargs)"
   else
     log "kernel $VMQ_KVER (set by VMQ_KVER)"
   fi
@@ -193,6 +203,9 @@ vmq_module_order() {
   local -a parts
   for mod in "$@"; do
     line=$(grep -E "/${mod}\.ko(\.xz)?:" "$VMQ_MODDIR/modules.dep" | head -1)
+    if [ -z "$line" ] && grep -qE "/${mod}\.ko\$" "$VMQ_MODDIR/modules.builtin" 2>/dev/null; then
+      continue # built into this kernel
+    fi
     [ -n "$line" ] || die "kernel module $mod is not in $VMQ_MODDIR/modules.dep"
     deps=${line#*:}
     read -r -a parts <<<"$deps"
