@@ -202,7 +202,7 @@ vmq_module_order() {
   local mod line deps i
   local -a parts
   for mod in "$@"; do
-    line=$(grep -E "/${mod}\.ko(\.xz)?:" "$VMQ_MODDIR/modules.dep" | head -1)
+    line=$(grep -E "/${mod}\.ko(\.xz)?:" "$VMQ_MODDIR/modules.dep" | head -1) || true
     if [ -z "$line" ] && grep -qE "/${mod}\.ko\$" "$VMQ_MODDIR/modules.builtin" 2>/dev/null; then
       continue # built into this kernel
     fi
