@@ -37,7 +37,7 @@ secret() {
   eval "direct=\${$1:-}; file=\${$1_FILE:-}"
   if [ -n "$file" ]; then
     [ -z "$direct" ] || fail "set $1 or $1_FILE, not both"
-    [ -f "$file" ] && [ -r "$file" ] || fail "$1_FILE=$file is not a readable file"
+    if [ ! -f "$file" ] || [ ! -r "$file" ]; then fail "$1_FILE=$file is not a readable file"; fi
     # Command substitution drops the trailing newlines; sed the trailing blanks.
     direct=$(sed -e 's/[[:space:]]*$//' "$file") || fail "cannot read $1_FILE=$file"
   fi

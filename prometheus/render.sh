@@ -23,9 +23,12 @@
 #                                           (default http)
 #   VMWATCH_EXPORTER_USER         optional  basic auth user of the exporters' --web.config.file
 #   VMWATCH_EXPORTER_PASSWORD_FILE          its password, in a file (e.g. /run/secrets/...);
-#                                           required with VMWATCH_EXPORTER_USER
-#   VMWATCH_EXPORTER_CA_FILE      optional  https: CA certificate(s) the exporters' certificates
-#                                           are checked against (default: the system's)
+#                                           required with VMWATCH_EXPORTER_USER; without a user
+#                                           it must be empty or absent (a password without a
+#                                           user is an error)
+#   VMWATCH_EXPORTER_CA_FILE      optional  https: PEM CA certificate(s) the exporters'
+#                                           certificates are checked against; an empty or absent
+#                                           file: the system's CAs
 #   VMWATCH_EXPORTER_SERVER_NAME  optional  https: the name in the exporters' certificate (the
 #                                           VMs are scraped by IP address)
 #   VMWATCH_GRAFANA_URL           optional  Grafana as the operators reach it, for the alerts'
@@ -107,23 +110,25 @@ if [ -n "$user" ]; then
   user=$(setting VMWATCH_EXPORTER_USER '[A-Za-z0-9._-]{1,64}' prometheus) || exit 2
   [ -n "$password_file" ] || fail "VMWATCH_EXPORTER_USER is set but VMWATCH_EXPORTER_PASSWORD_FILE is not (example: VMWATCH_EXPORTER_PASSWORD_FILE=/run/secrets/exporter_password)"
   password_file=$(setting VMWATCH_EXPORTER_PASSWORD_FILE "$path_ere" /run/secrets/exporter_password) || exit 2
-  [ -f "$password_file" ] && [ -r "$password_file" ] || fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file is not a readable file"
+  if [ ! -f "$password_file" ] || [ ! -r "$password_file" ]; then fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file is not a readable file"; fi
   [ -s "$password_file" ] || fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file is empty"
   [ "$scheme" = https ] || printf 'vmwatch prometheus render: WARNING: basic auth over http: the exporter password crosses the network in clear (VMWATCH_EXPORTER_SCHEME=https)\n' >&2
   scrape_settings="${scrape_settings}basic_auth:
   username: '$user'
   password_file: '$password_file'
 "
-elif [ -n "$password_file" ]; then
-  fail "VMWATCH_EXPORTER_PASSWORD_FILE is set but VMWATCH_EXPORTER_USER is not (example: VMWATCH_EXPORTER_USER=prometheus)"
+elif [ -n "$password_file" ] && [ -s "$password_file" ]; then
+  fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file holds a password but VMWATCH_EXPORTER_USER is not set (example: VMWATCH_EXPORTER_USER=prometheus)"
 fi
 ca_file=${VMWATCH_EXPORTER_CA_FILE:-}
+# An empty or absent CA file counts as unset (docker-compose.yml always names the secret's file).
+[ -z "$ca_file" ] || [ -s "$ca_file" ] || ca_file=''
 server_name=${VMWATCH_EXPORTER_SERVER_NAME:-}
 if [ "$scheme" = https ]; then
   tls=''
   if [ -n "$ca_file" ]; then
     ca_file=$(setting VMWATCH_EXPORTER_CA_FILE "$path_ere" /run/secrets/exporter_ca.crt) || exit 2
-    [ -f "$ca_file" ] && [ -r "$ca_file" ] || fail "VMWATCH_EXPORTER_CA_FILE=$ca_file is not a readable file"
+    if [ ! -f "$ca_file" ] || [ ! -r "$ca_file" ]; then fail "VMWATCH_EXPORTER_CA_FILE=$ca_file is not a readable file"; fi
     grep -q 'BEGIN CERTIFICATE' "$ca_file" || fail "VMWATCH_EXPORTER_CA_FILE=$ca_file holds no PEM certificate"
     tls="$tls  ca_file: '$ca_file'
 "
