@@ -3,7 +3,8 @@
 #
 # Usage: render.sh [-o OUTPUT_DIR] [COMMAND [ARG...]]
 #   Writes OUTPUT_DIR/prometheus.yml (default OUTPUT_DIR: /etc/prometheus) from prometheus.yml.tmpl,
-#   copies rules/*.yml to OUTPUT_DIR/rules/, creates OUTPUT_DIR/file_sd/ (the vmwatch-file job's
+#   copies rules/*.yml to OUTPUT_DIR/rules/ (with the alerts' runbook and dashboard links made
+#   absolute), creates OUTPUT_DIR/file_sd/ (the vmwatch-file job's
 #   target files, *.json), then, when COMMAND is given, replaces itself with it (container
 #   entrypoint), e.g.:
 #     render.sh -o /etc/prometheus prometheus --config.file=/etc/prometheus/prometheus.yml
@@ -16,6 +17,25 @@
 #   VMWATCH_EXPORTER_PORT         optional  exporter port on every VM (default 9717)
 #   VMWATCH_ALERTMANAGER_ADDRESS  optional  host:port of Alertmanager (default alertmanager:9093)
 #   VMWATCH_ARCHIVER_ADDRESS      optional  host:port of the archiver (default archiver:9718)
+#   VMWATCH_NODE_EXPORTER_ADDRESS optional  host:port of node-exporter on the master
+#                                           (default node-exporter:9100)
+#   VMWATCH_EXPORTER_SCHEME       optional  http or https: how the VMs' exporters are scraped
+#                                           (default http)
+#   VMWATCH_EXPORTER_USER         optional  basic auth user of the exporters' --web.config.file
+#   VMWATCH_EXPORTER_PASSWORD_FILE          its password, in a file (e.g. /run/secrets/...);
+#                                           required with VMWATCH_EXPORTER_USER; without a user
+#                                           it must be empty or absent (a password without a
+#                                           user is an error)
+#   VMWATCH_EXPORTER_CA_FILE      optional  https: PEM CA certificate(s) the exporters'
+#                                           certificates are checked against; an empty or absent
+#                                           file: the system's CAs
+#   VMWATCH_EXPORTER_SERVER_NAME  optional  https: the name in the exporters' certificate (the
+#                                           VMs are scraped by IP address)
+#   VMWATCH_GRAFANA_URL           optional  Grafana as the operators reach it, for the alerts'
+#                                           dashboard links (default http://localhost:3000)
+#   VMWATCH_RUNBOOK_URL           optional  where operators read prometheus/RUNBOOK.md, e.g.
+#                                           https://git.example.com/ops/vmwatch/blob/main/prometheus/RUNBOOK.md
+#                                           (default: the links stay prometheus/RUNBOOK.md#alert)
 # A missing or malformed setting stops the script with a message naming it and exit status 2;
 # nothing is written then.
 set -eu
@@ -55,6 +75,11 @@ setting() {
 
 port_ok() { [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
 hostport_ere='[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[1-9][0-9]{0,4}'
+host_ere='[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?'
+path_ere='/[A-Za-z0-9._/-]*[A-Za-z0-9._-]'
+# http(s)://host[:port][/path]: no quotes, blanks, backslashes, # or ? (they go into single-quoted
+# YAML strings and are followed by #anchor or ?query).
+url_ere='https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[1-9][0-9]{0,4})?(/[A-Za-z0-9._~/%+-]*)?'
 zone_ere='[a-z]+-[a-z]+[0-9]+-[a-z]'
 
 project=$(setting VMWATCH_GCE_PROJECT '[a-z][a-z0-9-]{4,28}[a-z0-9]' my-project-123) || exit 2
@@ -66,6 +91,58 @@ alertmanager=$(setting VMWATCH_ALERTMANAGER_ADDRESS "$hostport_ere" alertmanager
 port_ok "${alertmanager##*:}" || fail "VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager has no valid port"
 archiver=$(setting VMWATCH_ARCHIVER_ADDRESS "$hostport_ere" archiver:9718 archiver:9718) || exit 2
 port_ok "${archiver##*:}" || fail "VMWATCH_ARCHIVER_ADDRESS=$archiver has no valid port"
+node=$(setting VMWATCH_NODE_EXPORTER_ADDRESS "$hostport_ere" node-exporter:9100 node-exporter:9100) || exit 2
+port_ok "${node##*:}" || fail "VMWATCH_NODE_EXPORTER_ADDRESS=$node has no valid port"
+grafana=$(setting VMWATCH_GRAFANA_URL "$url_ere" https://grafana.example.com http://localhost:3000) || exit 2
+grafana=${grafana%/}
+runbook=prometheus/RUNBOOK.md
+if [ -n "${VMWATCH_RUNBOOK_URL:-}" ]; then
+  runbook=$(setting VMWATCH_RUNBOOK_URL "$url_ere" https://git.example.com/ops/vmwatch/blob/main/prometheus/RUNBOOK.md) || exit 2
+fi
+
+# How the exporters are scraped: scheme, basic auth (password in a file), TLS.
+scheme=$(setting VMWATCH_EXPORTER_SCHEME 'https?' https http) || exit 2
+scrape_settings="scheme: $scheme
+"
+user=${VMWATCH_EXPORTER_USER:-}
+password_file=${VMWATCH_EXPORTER_PASSWORD_FILE:-}
+if [ -n "$user" ]; then
+  user=$(setting VMWATCH_EXPORTER_USER '[A-Za-z0-9._-]{1,64}' prometheus) || exit 2
+  [ -n "$password_file" ] || fail "VMWATCH_EXPORTER_USER is set but VMWATCH_EXPORTER_PASSWORD_FILE is not (example: VMWATCH_EXPORTER_PASSWORD_FILE=/run/secrets/exporter_password)"
+  password_file=$(setting VMWATCH_EXPORTER_PASSWORD_FILE "$path_ere" /run/secrets/exporter_password) || exit 2
+  if [ ! -f "$password_file" ] || [ ! -r "$password_file" ]; then fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file is not a readable file"; fi
+  [ -s "$password_file" ] || fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file is empty"
+  [ "$scheme" = https ] || printf 'vmwatch prometheus render: WARNING: basic auth over http: the exporter password crosses the network in clear (VMWATCH_EXPORTER_SCHEME=https)\n' >&2
+  scrape_settings="${scrape_settings}basic_auth:
+  username: '$user'
+  password_file: '$password_file'
+"
+elif [ -n "$password_file" ] && [ -s "$password_file" ]; then
+  fail "VMWATCH_EXPORTER_PASSWORD_FILE=$password_file holds a password but VMWATCH_EXPORTER_USER is not set (example: VMWATCH_EXPORTER_USER=prometheus)"
+fi
+ca_file=${VMWATCH_EXPORTER_CA_FILE:-}
+# An empty or absent CA file counts as unset (docker-compose.yml always names the secret's file).
+[ -z "$ca_file" ] || [ -s "$ca_file" ] || ca_file=''
+server_name=${VMWATCH_EXPORTER_SERVER_NAME:-}
+if [ "$scheme" = https ]; then
+  tls=''
+  if [ -n "$ca_file" ]; then
+    ca_file=$(setting VMWATCH_EXPORTER_CA_FILE "$path_ere" /run/secrets/exporter_ca.crt) || exit 2
+    if [ ! -f "$ca_file" ] || [ ! -r "$ca_file" ]; then fail "VMWATCH_EXPORTER_CA_FILE=$ca_file is not a readable file"; fi
+    grep -q 'BEGIN CERTIFICATE' "$ca_file" || fail "VMWATCH_EXPORTER_CA_FILE=$ca_file holds no PEM certificate"
+    tls="$tls  ca_file: '$ca_file'
+"
+  fi
+  if [ -n "$server_name" ]; then
+    server_name=$(setting VMWATCH_EXPORTER_SERVER_NAME "$host_ere" vmwatch-exporter) || exit 2
+    tls="$tls  server_name: '$server_name'
+"
+  fi
+  [ -z "$tls" ] || scrape_settings="${scrape_settings}tls_config:
+$tls"
+elif [ -n "$ca_file" ] || [ -n "$server_name" ]; then
+  fail "VMWATCH_EXPORTER_CA_FILE and VMWATCH_EXPORTER_SERVER_NAME need VMWATCH_EXPORTER_SCHEME=https"
+fi
 
 template=$here/prometheus.yml.tmpl
 [ -r "$template" ] || fail "template $template is missing"
@@ -82,6 +159,7 @@ for zone in $zones; do
   sd_entries="$sd_entries- project: $project
   zone: $zone
   port: $port
+  filter: 'status = \"RUNNING\"'
   refresh_interval: 1m
 "
 done
@@ -90,28 +168,44 @@ IFS=$old_ifs
 mkdir -p "$out/rules" "$out/file_sd" || fail "cannot create $out"
 tmp=$out/.prometheus.yml.$$
 trap 'rm -f "$tmp"' EXIT
-SD_ENTRIES=$sd_entries VMWATCH_INSTANCE_GROUP=$group VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager \
-  VMWATCH_ARCHIVER_ADDRESS=$archiver awk '
+SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=$group \
+  VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager VMWATCH_ARCHIVER_ADDRESS=$archiver VMWATCH_NODE_EXPORTER_ADDRESS=$node awk '
   # Literal (not regex) replacement of every occurrence of key in s.
   function subst(s, key, val,   i, r) {
     r = ""
     while ((i = index(s, key)) > 0) { r = r substr(s, 1, i - 1) val; s = substr(s, i + length(key)) }
     return r s
   }
-  /^[ ]*@GCE_SD_CONFIGS@[ ]*$/ {
+  # block(name): the lines of ENVIRON[name], each indented like the placeholder line.
+  function block(name,   indent, n, j, lines) {
     indent = $0; sub(/@.*/, "", indent)
-    n = split(ENVIRON["SD_ENTRIES"], lines, "\n")
+    n = split(ENVIRON[name], lines, "\n")
     for (j = 1; j <= n; j++) if (lines[j] != "") print indent lines[j]
-    next
   }
+  /^[ ]*@GCE_SD_CONFIGS@[ ]*$/ { block("SD_ENTRIES"); next }
+  /^[ ]*@EXPORTER_SCRAPE_SETTINGS@[ ]*$/ { block("SCRAPE_SETTINGS"); next }
   {
     line = subst($0, "@VMWATCH_INSTANCE_GROUP@", ENVIRON["VMWATCH_INSTANCE_GROUP"])
     line = subst(line, "@VMWATCH_ALERTMANAGER_ADDRESS@", ENVIRON["VMWATCH_ALERTMANAGER_ADDRESS"])
     line = subst(line, "@VMWATCH_ARCHIVER_ADDRESS@", ENVIRON["VMWATCH_ARCHIVER_ADDRESS"])
+    line = subst(line, "@VMWATCH_NODE_EXPORTER_ADDRESS@", ENVIRON["VMWATCH_NODE_EXPORTER_ADDRESS"])
     if (line ~ /@[A-Z_]+@/) { print "unknown placeholder in template: " line > "/dev/stderr"; exit 3 }
     print line
   }' "$template" >"$tmp" || fail "rendering $template failed"
-cp "$here"/rules/*.yml "$out/rules/" || fail "cannot copy rules to $out/rules"
+# The rules, with the alerts' links made absolute: runbook_url 'prometheus/RUNBOOK.md#...' and
+# dashboard '/d/...' (a path on Grafana).
+for rules in "$here"/rules/*.yml; do
+  RUNBOOK=$runbook GRAFANA=$grafana awk '
+    {
+      if (match($0, /^[ ]*runbook_url: \x27prometheus\/RUNBOOK\.md#/)) {
+        $0 = substr($0, 1, index($0, "prometheus/RUNBOOK.md#") - 1) ENVIRON["RUNBOOK"] substr($0, index($0, "#"))
+      } else if (match($0, /^[ ]*dashboard: \x27\/d\//)) {
+        i = index($0, "\x27/d/")
+        $0 = substr($0, 1, i) ENVIRON["GRAFANA"] substr($0, i + 1)
+      }
+      print
+    }' "$rules" >"$out/rules/$(basename "$rules")" || fail "cannot copy $rules to $out/rules"
+done
 mv "$tmp" "$out/prometheus.yml" || fail "cannot write $out/prometheus.yml"
 trap - EXIT
 printf 'vmwatch prometheus render: wrote %s (group %s, zones %s, exporter port %s)\n' \

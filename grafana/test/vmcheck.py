@@ -115,12 +115,14 @@ def variable_query(var):
 def static():
     r = Report()
     uids = datasource_uids()
-    r.check({"vmwatch-prometheus": "prometheus", "vmwatch-mysql": "mysql"}.items() <= uids.items(),
-            f"provisioned datasources {sorted(uids)} include vmwatch-prometheus and vmwatch-mysql")
+    r.check({"vmwatch-prometheus": "prometheus", "vmwatch-mysql": "mysql",
+             "vmwatch-alertmanager": "alertmanager"}.items() <= uids.items(),
+            f"provisioned datasources {sorted(uids)} include vmwatch-prometheus, vmwatch-mysql and vmwatch-alertmanager")
     ds_text = "".join(open(p, encoding="utf-8").read()
                       for p in glob.glob(os.path.join(PROVISIONING, "datasources", "*.y*ml")))
-    r.check("${VMWATCH_GRAFANA_DB_PASSWORD}" in ds_text and not re.search(r"password:\s*[^$\s]", ds_text),
-            "MySQL password comes from the environment only")
+    r.check("password: $__file{/run/secrets/grafana_db_password}" in ds_text
+            and not re.search(r"password:\s*(?!\$__file\{/run/secrets/)\S", ds_text),
+            "MySQL password comes from the secret file only (not the environment, not the file)")
     providers = [p for path in glob.glob(os.path.join(PROVISIONING, "dashboards", "*.y*ml"))
                  for p in (load_yaml(path) or {}).get("providers", [])]
     r.check(len(providers) >= 1 and all(p.get("type") == "file" for p in providers),
@@ -505,7 +507,7 @@ def compose(config_path):
     r = Report()
     cfg = load_yaml(config_path)
     services = cfg.get("services", {})
-    expected = {"prometheus", "alertmanager", "grafana", "mysql", "archiver", "exporter"}
+    expected = {"prometheus", "alertmanager", "grafana", "mysql", "archiver", "exporter", "node-exporter"}
     r.check(expected <= set(services), f"services {sorted(services)} include {sorted(expected)}")
     named_volumes = set(cfg.get("volumes", {}) or {})
     for name, svc in sorted(services.items()):
@@ -524,7 +526,12 @@ def compose(config_path):
             r.check(bool(tag) and tag != "latest" and re.search(r"\d", tag),
                     f"{name}: image {image} is pinned to a version tag")
         for p in svc.get("ports", []) or []:
-            r.check(name in ("grafana", "prometheus"), f"{name}: publishes {p} (only grafana/prometheus may)")
+            text = p if isinstance(p, str) else f"{p.get('host_ip', '')}:{p.get('published')}:{p.get('target')}"
+            if name == "grafana":
+                r.ok(f"{name}: publishes {text}")
+            else:
+                r.check(name in ("prometheus", "alertmanager") and text.startswith("127.0.0.1:"),
+                        f"{name}: publishes {text} (only Grafana on the network; Prometheus, Alertmanager on 127.0.0.1)")
         for v in svc.get("volumes", []) or []:
             if isinstance(v, str):
                 parts = v.split(":")
@@ -534,8 +541,9 @@ def compose(config_path):
             if v.get("type") == "bind":
                 src = v["source"]
                 if not os.path.realpath(src).startswith(ROOT + "/"):  # a file of the host itself
-                    r.check(name == "exporter" and src in HOST_FILES and v.get("read_only") is True,
-                            f"{name}: host {src} mounted read-only into the demo exporter only")
+                    r.check(((name == "exporter" and src in HOST_FILES) or (name == "node-exporter" and src == "/"))
+                            and v.get("read_only") is True,
+                            f"{name}: host {src} mounted read-only (only into the demo exporter and node-exporter)")
                     continue
                 r.check(os.path.exists(src) and v.get("read_only") is True,
                         f"{name}: mounted {src} exists in the repository and is read-only")
@@ -557,8 +565,40 @@ def compose(config_path):
                     r.check(os.path.exists(host), f"{name}: {path} (from {host}) exists")
         envs = svc.get("environment") or {}
         for k, val in (envs.items() if isinstance(envs, dict) else []):
-            if "PASSWORD" in k and not k.endswith("_FILE"):
-                r.check(val not in (None, "", "admin", "password", "changeme"), f"{name}: {k} is set from .env")
+            if k.endswith("_FILE"):
+                if "PASSWORD" in k or "URL" in k:
+                    r.check(str(val).startswith("/run/secrets/"), f"{name}: {k} names a compose secret ({val})")
+            elif "PASSWORD" in k or k in ("VMWATCH_ALERT_WEBHOOK_URL", "VMWATCH_HEARTBEAT_URL"):
+                r.fail(f"{name}: secret {k} in the environment (docker inspect shows it): use a compose secret and {k}_FILE")
+        defined = cfg.get("secrets", {}) or {}
+        for ref in svc.get("secrets", []) or []:
+            source = ref if isinstance(ref, str) else ref.get("source")
+            r.check(source in defined and "file" in (defined[source] or {}),
+                    f"{name}: secret {source} is a file secret of the compose file")
+        opts = ((svc.get("logging") or {}).get("options") or {})
+        r.check(bool(opts.get("max-size")) and bool(opts.get("max-file")), f"{name}: logs rotate ({opts})")
+        if name != "archiver":  # the archiver's memory (-Xmx and its limit) is sized in archiver/
+            limit = (((svc.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("memory")
+            r.check(bool(limit), f"{name}: has a memory limit ({limit})")
+    # Live monitoring does not wait for the archive: no (transitive) dependency on MySQL or the archiver.
+    def needs(name, seen=()):
+        deps = set((services.get(name, {}).get("depends_on") or {}))
+        for d in list(deps):
+            if d not in seen:
+                deps |= needs(d, seen + (name,))
+        return deps
+    for live in ("prometheus", "alertmanager", "grafana", "node-exporter"):
+        r.check(not needs(live) & {"mysql", "archiver"},
+                f"{live}: starts without MySQL and the archiver (depends on {sorted(needs(live))})")
+    prom_args = " ".join(services.get("prometheus", {}).get("entrypoint") or [])
+    for flag in ("--storage.tsdb.retention.time=", "--storage.tsdb.retention.size=", "--web.external-url=http"):
+        r.check(flag in prom_args, f"prometheus: runs with {flag}...")
+    am_args = " ".join(services.get("alertmanager", {}).get("entrypoint") or [])
+    r.check("--web.external-url=http" in am_args, "alertmanager: runs with --web.external-url")
+    grafana_image = services.get("grafana", {}).get("image", "")
+    m = re.fullmatch(r"grafana/grafana:(\d+)\.(\d+)\.(\d+)", grafana_image)
+    r.check(m is not None and tuple(map(int, m.groups())) >= (12, 4, 5),
+            f"grafana: image {grafana_image} is grafana/grafana (grafana-oss gets no images from 12.4.0) at 12.4.5 or later")
     for stateful in ("prometheus", "alertmanager", "grafana", "mysql"):
         vols = services.get(stateful, {}).get("volumes", []) or []
         r.check(any((isinstance(v, dict) and v.get("type") == "volume") or

@@ -1,15 +1,16 @@
 """Turn the rendered prometheus.yml into the live test's configuration.
 
-Usage: python3 for-live-test.py RENDERED_YML OUTPUT_YML GCE_TARGETS_DIR SELF_ADDRESS REMOTE_WRITE_URL INTERVAL
+Usage: python3 for-live-test.py RENDERED_YML OUTPUT_YML GCE_TARGETS_DIR SELF_ADDRESS REMOTE_WRITE_URL INTERVAL [NODE_ADDRESS]
 
-What changes, and nothing else (relabel_configs, write_relabel_configs, queue_config and the
-rules stay exactly as written):
+What changes, and nothing else (relabel_configs, the scrape's scheme, basic_auth and tls_config,
+write_relabel_configs, queue_config and the rules stay exactly as written):
   - every gce_sd_configs entry becomes a file_sd_configs entry reading GCE_TARGETS_DIR/<zone>.json,
     where the test writes targets carrying the __meta_gce_* labels GCE would set;
   - scrape and evaluation intervals become INTERVAL (the rules' own windows are unchanged);
   - the prometheus job scrapes SELF_ADDRESS; remote_write goes to REMOTE_WRITE_URL and the archiver
     job scrapes the same host:port (as in production, where both are the archiver's address); the
-    alertmanager job and the alerting section go (nothing listens there in the test).
+    alertmanager job and the alerting section go (nothing listens there in the test);
+  - the node job scrapes NODE_ADDRESS (a node-exporter the test started), or goes without it.
 Prints the zones it replaced, one per line.
 """
 import sys
@@ -18,6 +19,7 @@ import urllib.parse
 import yaml
 
 rendered, output, targets_dir, self_address, remote_write_url, interval = sys.argv[1:7]
+node_address = sys.argv[7] if len(sys.argv) > 7 else None
 with open(rendered, encoding="utf-8") as f:
     config = yaml.safe_load(f)
 
@@ -31,6 +33,10 @@ jobs = []
 for job in config["scrape_configs"]:
     if job["job_name"] == "alertmanager":
         continue
+    if job["job_name"] == "node":
+        if not node_address:
+            continue
+        job["static_configs"] = [{"targets": [node_address]}]
     if job["job_name"] == "prometheus":
         job["static_configs"] = [{"targets": [self_address]}]
     if job["job_name"] == "archiver":
