@@ -9,20 +9,20 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Lets at most {@code workers} requests into a handler at once; one that finds them all busy for a
- * second gets 503 with {@code Retry-After}, instead of queueing without bound or blocking the
- * thread that accepts connections.
+ * Lets at most {@code workers} requests into a handler at once; one that finds them all busy for
+ * {@code waitMillis} gets 503 with {@code Retry-After}, instead of queueing without bound or blocking
+ * the thread that accepts connections.
  */
 final class BoundedWork implements HttpHandler {
-  private static final long WAIT_MILLIS = 1000;
-
   private final Semaphore workers;
   private final int workerCount;
+  private final long waitMillis;
   private final HttpHandler handler;
 
-  BoundedWork(int workers, HttpHandler handler) {
+  BoundedWork(int workers, long waitMillis, HttpHandler handler) {
     this.workers = new Semaphore(workers);
     this.workerCount = workers;
+    this.waitMillis = waitMillis;
     this.handler = handler;
   }
 
@@ -30,7 +30,7 @@ final class BoundedWork implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     boolean admitted;
     try {
-      admitted = workers.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+      admitted = workers.tryAcquire(waitMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       admitted = false;

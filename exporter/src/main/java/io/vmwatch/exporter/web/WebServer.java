@@ -34,8 +34,8 @@ import javax.net.ssl.SSLParameters;
  * an idle keep-alive connection is closed after {@link #IDLE_SECONDS}: the JDK server's own
  * {@code sun.net.httpserver.maxReqTime}, {@code maxRspTime}, {@code idleInterval} and
  * {@code jdk.httpserver.maxConnections}, set here before the server is created. Metrics are
- * built by at most {@code maxThreads} requests at once; one that finds them all busy for a second
- * gets 503. {@code /-/healthy} needs no worker, so it answers while metrics are saturated.
+ * built by at most {@code maxThreads} requests at once; one that finds them all busy for
+ * {@link #WORKER_WAIT_MILLIS} gets 503. {@code /-/healthy} needs no worker, so it answers while metrics are saturated.
  */
 public final class WebServer implements AutoCloseable {
   /** Open connections at most, each with its thread while a request is read or served. */
@@ -43,6 +43,8 @@ public final class WebServer implements AutoCloseable {
   /** Prometheus' default scrape timeout: a request not in and answered by then is cut. */
   public static final int REQUEST_TIMEOUT_SECONDS = 10;
   public static final int IDLE_SECONDS = 30;
+  /** How long a scrape waits for one of the --web.max-threads workers before 503: half the timeout. */
+  public static final long WORKER_WAIT_MILLIS = 5000;
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -78,7 +80,7 @@ public final class WebServer implements AutoCloseable {
         }, new ThreadPoolExecutor.AbortPolicy());
     server.setExecutor(executor);
     Authenticator authenticator = config.basicAuthUsers().isEmpty() ? null : new BcryptAuthenticator(config.basicAuthUsers());
-    route(telemetryPath, exactly(telemetryPath, new BoundedWork(maxThreads, new MetricsHandler(registry))), authenticator);
+    route(telemetryPath, exactly(telemetryPath, new BoundedWork(maxThreads, WORKER_WAIT_MILLIS, new MetricsHandler(registry))), authenticator);
     route("/-/healthy", exactly("/-/healthy", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "Healthy\n")),
         null);
     String landing = """

@@ -22,7 +22,7 @@ class BoundedWorkTest {
     CountDownLatch release = new CountDownLatch(1);
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     server.setExecutor(Executors.newCachedThreadPool());
-    server.createContext("/work", new BoundedWork(1, exchange -> {
+    server.createContext("/work", new BoundedWork(1, 1000, exchange -> {
       entered.countDown();
       try {
         release.await();
