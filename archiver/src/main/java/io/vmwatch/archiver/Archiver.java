@@ -8,7 +8,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -50,16 +50,22 @@ public final class Archiver implements AutoCloseable {
         metrics.ready(() -> database.isMigrated() ? 1 : 0);
 
         Ingester ingester = new Ingester(directory, new SampleWriter(database.jdbi(), config.rowsPerStatement()), metrics);
-        WriteHandler write = new WriteHandler(new RemoteWriteDecoder(config.maxDecodedBytes()), ingester,
+        RemoteWriteDecoder.Limits limits = RequestBudget.limits(config, Runtime.getRuntime().maxMemory());
+        LOG.info("limits of one write request: " + Math.min(config.maxBodyBytes(), limits.heapBudgetBytes())
+                + " bytes of body, " + limits.maxDecodedBytes() + " decoded, " + limits.maxSeries() + " series, "
+                + limits.maxSamples() + " samples, " + limits.heapBudgetBytes() + " bytes of heap; "
+                + config.httpThreads() + " at once");
+        WriteHandler write = new WriteHandler(new RemoteWriteDecoder(limits), ingester,
                 database::isMigrated, config.writeAuth(), config.maxBodyBytes(), metrics);
-        this.server = HttpServer.create(config.listenAddress(), 128);
-        // Bounded: when every worker is busy and the queue is full, the accepting thread runs the
-        // request itself, which stops it from accepting more until one finishes.
-        this.httpExecutor = new ThreadPoolExecutor(config.httpThreads(), config.httpThreads(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(config.httpThreads() * 4), new ThreadPoolExecutor.CallerRunsPolicy());
-        server.setExecutor(httpExecutor);
-        server.createContext("/api/v1/write", write);
-        server.createContext("/metrics", text(200, metrics::scrape));
+        // Slow or idle clients hold connection threads only; the write path and /metrics take one of
+        // their few workers once the request head is in, and answer 503 when none frees up within a
+        // second. /-/healthy and /-/ready take none.
+        this.server = HttpServers.create(config.listenAddress(), config.maxConnections(), config.requestTimeout(),
+                "archiver-http");
+        this.httpExecutor = (ThreadPoolExecutor) server.getExecutor();
+        Runnable busy = () -> metrics.requestRejected("busy");
+        server.createContext("/api/v1/write", new BoundedWork(config.httpThreads(), Duration.ofSeconds(1), write, busy));
+        server.createContext("/metrics", new BoundedWork(2, Duration.ofSeconds(1), text(200, metrics::scrape), busy));
         server.createContext("/-/healthy", text(200, () -> "vmwatch archiver is healthy.\n"));
         server.createContext("/-/ready", exchange -> {
             boolean ready = database.isReady();

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * The archiver's own metrics, served on /metrics. Names as Prometheus sees them:
  * vmwatch_archiver_samples_received_total, _samples_written_total, _samples_rejected_total{reason},
  * _stale_markers_total, _db_errors_total, _request_duration_seconds{code}, _batch_duration_seconds,
- * _series_cache_size, _maintenance_errors_total{job}.
+ * _series_cache_size, _maintenance_errors_total{job}, _requests_rejected_total{reason}.
  */
 public final class ArchiverMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -32,11 +32,26 @@ public final class ArchiverMetrics {
     private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Timer> requestDurations = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> maintenanceErrors = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> rejectedRequests = new ConcurrentHashMap<>();
 
     public ArchiverMetrics() {
         for (String reason : new String[] {"native_histogram", "label_too_long"}) {
             rejectedCounter(reason);
         }
+        for (String reason : new String[] {"malformed", "too_large", "busy", "data", "constraint", "no_partition",
+                "packet_too_large"}) {
+            rejectedRequestCounter(reason);
+        }
+    }
+
+    /** A request refused whole: malformed or too large, all workers busy, or refused by MySQL for good. */
+    public void requestRejected(String reason) {
+        rejectedRequestCounter(reason).increment();
+    }
+
+    private Counter rejectedRequestCounter(String reason) {
+        return rejectedRequests.computeIfAbsent(reason, r -> Counter.builder("vmwatch.archiver.requests.rejected")
+                .description("Requests refused whole, by reason").tag("reason", r).register(registry));
     }
 
     public void seriesCacheSize(Supplier<Number> size) {

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 public final class Flags {
     public static final String PASSWORD_ENV = "VMWATCH_DB_PASSWORD";
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
+    /** Three placeholders a row; MySQL allows 65,535 in one prepared statement. */
+    static final int MAX_ROWS_PER_STATEMENT = 65_535 / 3;
 
     /** Flag name, default value (null: no default) and help text. */
     private record Flag(String name, String defaultValue, String help) {
@@ -28,15 +30,19 @@ public final class Flags {
         new Flag("web.listen-address", "0.0.0.0:9718", "address for /api/v1/write, /metrics, /-/healthy, /-/ready"),
         new Flag("web.max-body-bytes", "16777216", "largest compressed write request accepted (413 above)"),
         new Flag("web.max-decoded-bytes", "134217728", "largest uncompressed write request accepted (413 above)"),
-        new Flag("web.threads", "8", "HTTP worker threads"),
+        new Flag("web.threads", "8", "write requests served at once (1 to 256); more wait up to 1 s, then 503"),
+        new Flag("web.max-series-per-request", "100000", "most series in one write request (413 above)"),
+        new Flag("web.max-samples-per-request", "100000", "most samples in one write request (413 above)"),
+        new Flag("web.request-timeout", "30s", "time to receive a request and start answering it; then closed"),
+        new Flag("web.max-connections", "512", "open connections (16 to 65536); more are closed at once"),
         new Flag("web.write-bearer-token-file", null, "file holding a bearer token required on /api/v1/write"),
         new Flag("web.write-basic-auth-user", null, "basic auth user required on /api/v1/write"),
         new Flag("web.write-basic-auth-password-file", null, "file holding that user's password"),
         new Flag("db.url", "jdbc:mysql://127.0.0.1:3306/vmwatch", "JDBC URL of the MySQL database"),
         new Flag("db.user", "vmwatch", "MySQL user (needs ALL on the database for migrations)"),
         new Flag("db.password-file", null, "file holding the MySQL password (else $" + PASSWORD_ENV + ")"),
-        new Flag("db.pool-size", "8", "MySQL connections"),
-        new Flag("db.rows-per-statement", "2000", "rows per multi-row INSERT"),
+        new Flag("db.pool-size", "10", "MySQL connections (1 to 1000)"),
+        new Flag("db.rows-per-statement", "2000", "rows per multi-row INSERT (1 to " + MAX_ROWS_PER_STATEMENT + ")"),
         new Flag("series-cache.max-entries", "1000000", "series ids kept in memory"),
         new Flag("retention.raw", "30d", "how long raw samples are kept (whole days)"),
         new Flag("retention.rollup", "400d", "how long 5-minute rollups are kept (whole days)"),
@@ -95,17 +101,26 @@ public final class Flags {
             values.put(name, value);
         }
         String password = password(values.get("db.password-file"), environment);
-        return new ArchiverConfig(
+        Duration requestTimeout = duration("web.request-timeout", values);
+        if (requestTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new FlagException("--web.request-timeout '" + values.get("web.request-timeout")
+                    + "' is below 1s, the resolution of the HTTP server's timer");
+        }
+        ArchiverConfig config = new ArchiverConfig(
                 address(values.get("web.listen-address")),
-                positiveLong("web.max-body-bytes", values),
-                positiveLong("web.max-decoded-bytes", values),
-                positiveInt("web.threads", values),
+                intRange("web.max-body-bytes", values, 1, Integer.MAX_VALUE - 8),
+                intRange("web.max-decoded-bytes", values, 1, Integer.MAX_VALUE - 8),
+                intRange("web.threads", values, 1, 256),
+                positiveInt("web.max-series-per-request", values),
+                positiveInt("web.max-samples-per-request", values),
+                requestTimeout,
+                intRange("web.max-connections", values, 16, 65_536),
                 writeAuth(values),
                 nonEmpty("db.url", values),
                 nonEmpty("db.user", values),
                 password,
-                positiveInt("db.pool-size", values),
-                positiveInt("db.rows-per-statement", values),
+                intRange("db.pool-size", values, 1, 1000),
+                intRange("db.rows-per-statement", values, 1, MAX_ROWS_PER_STATEMENT),
                 positiveInt("series-cache.max-entries", values),
                 duration("retention.raw", values),
                 duration("retention.rollup", values),
@@ -113,6 +128,19 @@ public final class Flags {
                 duration("retention.interval", values),
                 duration("rollup.interval", values),
                 duration("rollup.lookback", values));
+        requireHeap(config, Runtime.getRuntime().maxMemory());
+        return config;
+    }
+
+    /** Each write worker needs {@link RequestBudget#MIN_BYTES} of heap beside a full series cache. */
+    static void requireHeap(ArchiverConfig config, long maxHeapBytes) throws FlagException {
+        long perRequest = RequestBudget.perRequest(maxHeapBytes, config.httpThreads(), config.seriesCacheMaxEntries());
+        if (perRequest < RequestBudget.MIN_BYTES) {
+            throw new FlagException("a heap of " + (maxHeapBytes >> 20) + " MiB is too small for --web.threads="
+                    + config.httpThreads() + " and --series-cache.max-entries=" + config.seriesCacheMaxEntries()
+                    + ": each write request would get " + Math.max(0, perRequest >> 20) + " MiB, at least "
+                    + (RequestBudget.MIN_BYTES >> 20) + " are needed; raise -Xmx or lower them");
+        }
     }
 
     private static String password(String file, Map<String, String> environment) throws FlagException {
@@ -225,6 +253,19 @@ public final class Flags {
             // reported below
         }
         throw new FlagException("--" + name + " '" + values.get(name) + "' is not a positive integer");
+    }
+
+    private static int intRange(String name, Map<String, String> values, int min, int max) throws FlagException {
+        long n;
+        try {
+            n = Long.parseLong(values.get(name));
+        } catch (NumberFormatException e) {
+            throw new FlagException("--" + name + " '" + values.get(name) + "' is not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new FlagException("--" + name + " '" + values.get(name) + "' is out of range: " + min + " to " + max);
+        }
+        return (int) n;
     }
 
     private static int positiveInt(String name, Map<String, String> values) throws FlagException {

@@ -21,9 +21,16 @@ import org.xerial.snappy.Snappy;
  * message Sample       { double value = 1; int64 timestamp = 2; }
  * </pre>
  *
- * Unknown fields are skipped as protobuf requires. Every series must carry a non-empty
+ * Unknown fields are skipped as protobuf requires; so is {@code metadata} (field 3, which Prometheus
+ * sends in requests of its own with {@code send_metadata}). A label with an empty value is dropped, as
+ * remote write 1.0 says an empty value means no label. Every series must carry a non-empty
  * {@code __name__}, label names must be non-empty and unique and all strings valid UTF-8; otherwise
  * the whole request is malformed, so nothing of it is written.
+ *
+ * <p>Memory is bounded while decoding, before anything is stored: the decoded size, the number of
+ * series and samples, and an estimate of the heap the decoded request and its rows will take
+ * ({@link Limits}) are checked as the body is read, and the first one exceeded ends decoding with a
+ * {@link TooLargeException} that names it.
  */
 public final class RemoteWriteDecoder {
     public static final String METRIC_NAME_LABEL = "__name__";
@@ -37,10 +44,35 @@ public final class RemoteWriteDecoder {
     private static final int SAMPLE_VALUE = 1;
     private static final int SAMPLE_TIMESTAMP = 2;
 
-    private final long maxDecodedBytes;
+    /** Heap estimate of one series beyond its labels and samples: records, lists, arrays, its key. */
+    static final long SERIES_COST = 320;
+    /** Heap estimate of one label beyond its characters: record, two strings, list slot. */
+    static final long LABEL_COST = 120;
+    /** Heap estimate of one sample: two array slots, its row for MySQL and that row's sorted copy. */
+    static final long SAMPLE_COST = 72;
+
+    /**
+     * What one request may cost: decoded bytes, series, samples, and the estimated heap of body,
+     * decoded body and decoded objects together.
+     */
+    public record Limits(long maxDecodedBytes, long maxSeries, long maxSamples, long heapBudgetBytes) {
+        public static Limits decodedOnly(long maxDecodedBytes) {
+            return new Limits(maxDecodedBytes, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+        }
+    }
+
+    private final Limits limits;
 
     public RemoteWriteDecoder(long maxDecodedBytes) {
-        this.maxDecodedBytes = maxDecodedBytes;
+        this(Limits.decodedOnly(maxDecodedBytes));
+    }
+
+    public RemoteWriteDecoder(Limits limits) {
+        this.limits = limits;
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     /** Uncompresses a snappy block; a body whose decoded size is above the limit is refused. */
@@ -57,9 +89,13 @@ public final class RemoteWriteDecoder {
         } catch (IOException e) {
             throw new MalformedRequestException("body is not in snappy block format: " + e.getMessage(), e);
         }
-        if (length < 0 || length > maxDecodedBytes) {
+        if (length < 0 || length > limits.maxDecodedBytes()) {
             throw new TooLargeException("decoded body of " + Integer.toUnsignedString(length)
-                    + " bytes is above the limit of " + maxDecodedBytes + " bytes");
+                    + " bytes is above the limit of " + limits.maxDecodedBytes() + " bytes");
+        }
+        if (compressed.length + (long) length > limits.heapBudgetBytes()) {
+            throw new TooLargeException("body and decoded body (" + compressed.length + " + " + length
+                    + " bytes) are above the heap budget of a request, " + limits.heapBudgetBytes() + " bytes");
         }
         try {
             return Snappy.uncompress(compressed);
@@ -69,9 +105,15 @@ public final class RemoteWriteDecoder {
     }
 
     /** Decodes an uncompressed protobuf WriteRequest. */
-    public WriteRequest decode(byte[] protobuf) throws MalformedRequestException {
+    public WriteRequest decode(byte[] protobuf) throws MalformedRequestException, TooLargeException {
+        return decode(protobuf, protobuf.length);
+    }
+
+    /** Decodes, counting {@code bytesHeld} (the body buffers still referenced) against the heap budget. */
+    private WriteRequest decode(byte[] protobuf, long bytesHeld) throws MalformedRequestException, TooLargeException {
         CodedInputStream in = CodedInputStream.newInstance(protobuf);
         List<TimeSeries> series = new ArrayList<>();
+        Cost cost = new Cost(limits, bytesHeld);
         try {
             while (true) {
                 int tag = in.readTag();
@@ -81,7 +123,8 @@ public final class RemoteWriteDecoder {
                 if (WireFormat.getTagFieldNumber(tag) == WRITE_REQUEST_TIMESERIES) {
                     requireLengthDelimited(tag, "WriteRequest.timeseries");
                     int limit = in.pushLimit(in.readRawVarint32());
-                    series.add(readTimeSeries(in));
+                    cost.series();
+                    series.add(readTimeSeries(in, cost));
                     in.popLimit(limit);
                 } else {
                     skipUnknown(in, tag);
@@ -97,10 +140,12 @@ public final class RemoteWriteDecoder {
 
     /** Both steps: snappy, then protobuf. */
     public WriteRequest decodeBody(byte[] compressed) throws MalformedRequestException, TooLargeException {
-        return decode(uncompress(compressed));
+        byte[] protobuf = uncompress(compressed);
+        return decode(protobuf, (long) compressed.length + protobuf.length);
     }
 
-    private static TimeSeries readTimeSeries(CodedInputStream in) throws IOException, MalformedRequestException {
+    private static TimeSeries readTimeSeries(CodedInputStream in, Cost cost)
+            throws IOException, MalformedRequestException, TooLargeException {
         List<Label> labels = new ArrayList<>();
         LongList timestamps = new LongList();
         DoubleList values = new DoubleList();
@@ -114,14 +159,19 @@ public final class RemoteWriteDecoder {
                 case TIMESERIES_LABELS -> {
                     requireLengthDelimited(tag, "TimeSeries.labels");
                     int limit = in.pushLimit(in.readRawVarint32());
-                    labels.add(readLabel(in));
+                    Label label = readLabel(in);
                     in.popLimit(limit);
+                    cost.label(label);
+                    if (!label.value().isEmpty()) {
+                        labels.add(label);
+                    }
                 }
                 case TIMESERIES_SAMPLES -> {
                     requireLengthDelimited(tag, "TimeSeries.samples");
                     int limit = in.pushLimit(in.readRawVarint32());
                     readSample(in, timestamps, values);
                     in.popLimit(limit);
+                    cost.sample();
                 }
                 case TIMESERIES_HISTOGRAMS -> {
                     requireLengthDelimited(tag, "TimeSeries.histograms");
@@ -220,6 +270,47 @@ public final class RemoteWriteDecoder {
         if (WireFormat.getTagWireType(tag) != wireType) {
             throw new MalformedRequestException(field + " has wire type " + WireFormat.getTagWireType(tag)
                     + ", expected " + wireType);
+        }
+    }
+
+    /** Counts what a request decodes to against its {@link Limits}, as it is decoded. */
+    private static final class Cost {
+        private final Limits limits;
+        private long series;
+        private long samples;
+        private long heapBytes;
+
+        Cost(Limits limits, long bytesHeld) {
+            this.limits = limits;
+            this.heapBytes = bytesHeld;
+        }
+
+        void series() throws TooLargeException {
+            if (++series > limits.maxSeries()) {
+                throw new TooLargeException("more than " + limits.maxSeries() + " series in one request");
+            }
+            add(SERIES_COST);
+        }
+
+        void sample() throws TooLargeException {
+            if (++samples > limits.maxSamples()) {
+                throw new TooLargeException("more than " + limits.maxSamples() + " samples in one request");
+            }
+            add(SAMPLE_COST);
+        }
+
+        /** A string takes one (Latin-1) or two (UTF-16) bytes a char, plus LABEL_COST for the objects. */
+        void label(Label label) throws TooLargeException {
+            add(LABEL_COST + 2L * (label.name().length() + label.value().length()));
+        }
+
+        private void add(long bytes) throws TooLargeException {
+            heapBytes += bytes;
+            if (heapBytes > limits.heapBudgetBytes()) {
+                throw new TooLargeException("the request would take more than " + limits.heapBudgetBytes()
+                        + " bytes of heap, the budget of one request (" + series + " series, " + samples
+                        + " samples decoded so far)");
+            }
         }
     }
 

@@ -17,16 +17,19 @@ import org.jdbi.v3.core.JdbiException;
 
 /**
  * {@code POST /api/v1/write}, remote write 1.0. 204 only after the samples are committed; 400 for a
- * body that does not decode (Prometheus drops it and does not retry); 401 without the configured
- * credentials; 405 for another method; 413 above the body limit; 415 for anything but
- * {@code application/x-protobuf} with snappy encoding (so a remote-write 2.0 request never gets a
- * silent 2xx); 503 while MySQL is unreachable, not migrated yet, or a write fails (Prometheus retries).
+ * body that does not decode, or that MySQL refuses in a way no retry can fix ({@link DbErrors}):
+ * Prometheus drops it and does not retry; 401 without the configured credentials; 405 for another
+ * method; 413 above a size, series, sample or heap limit (the reason in the body); 415 for anything
+ * but {@code application/x-protobuf} with snappy encoding (so a remote-write 2.0 request never gets a
+ * silent 2xx); 503 while MySQL is unreachable, not migrated yet, or a write fails in a way a retry may
+ * fix (Prometheus retries). Database error text stays in the log, never in the answer.
  */
 public final class WriteHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger(WriteHandler.class.getName());
     private static final String MEDIA_TYPE = "application/x-protobuf";
     private static final String V1_PROTO = "prometheus.WriteRequest";
     private static final long DRAIN_LIMIT = 64L << 20;
+    private static final int LOGGED_MESSAGE_CHARS = 300;
 
     private final RemoteWriteDecoder decoder;
     private final Ingester ingester;
@@ -56,7 +59,7 @@ public final class WriteHandler implements HttpHandler {
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "write request failed", e);
             try {
-                send(exchange, new Reply(500, "internal error: " + e.getMessage()));
+                send(exchange, new Reply(500, "internal error"));
             } catch (IOException | RuntimeException alreadyAnswered) {
                 // the client went away or the status line was already sent: nothing more to say
             }
@@ -82,18 +85,25 @@ public final class WriteHandler implements HttpHandler {
         if (unsupported != null) {
             return new Reply(415, unsupported);
         }
-        byte[] body = readAtMost(exchange.getRequestBody(), maxBodyBytes);
+        long maxBody = Math.min(maxBodyBytes, decoder.limits().heapBudgetBytes());
+        byte[] body;
+        try {
+            body = readAtMost(exchange, maxBody);
+        } catch (MalformedRequestException e) {
+            return rejected(400, "malformed", e.getMessage());
+        }
         if (body == null) {
-            return new Reply(413, "body is above the limit of " + maxBodyBytes + " bytes");
+            return rejected(413, "too_large", "body is above the limit of " + maxBody + " bytes");
         }
         WriteRequest request;
         try {
             request = decoder.decodeBody(body);
         } catch (MalformedRequestException e) {
-            return new Reply(400, e.getMessage());
+            return rejected(400, "malformed", e.getMessage());
         } catch (TooLargeException e) {
-            return new Reply(413, e.getMessage());
+            return rejected(413, "too_large", e.getMessage());
         }
+        body = null; // the decoded request no longer needs it
         if (!migrated.getAsBoolean()) {
             return new Reply(503, "database not ready");
         }
@@ -101,9 +111,21 @@ public final class WriteHandler implements HttpHandler {
             ingester.ingest(request);
             return new Reply(204, null);
         } catch (SQLException | JdbiException e) {
-            LOG.warning("write to MySQL failed, answering 503: " + e.getMessage());
-            return new Reply(503, "database write failed: " + e.getMessage());
+            String reason = DbErrors.permanentReason(e);
+            String message = String.valueOf(e.getMessage());
+            message = message.length() > LOGGED_MESSAGE_CHARS ? message.substring(0, LOGGED_MESSAGE_CHARS) + "..." : message;
+            if (reason != null) {
+                LOG.warning("MySQL refused the batch (" + reason + "), answering 400: " + message);
+                return rejected(400, reason, "the database refused this batch (" + reason + "); a retry would fail alike");
+            }
+            LOG.warning("write to MySQL failed, answering 503: " + message);
+            return new Reply(503, "database write failed; retry later");
         }
+    }
+
+    private Reply rejected(int code, String reason, String message) {
+        metrics.requestRejected(reason);
+        return new Reply(code, message);
     }
 
     /** Null when the request is remote write 1.0; otherwise why not. */
@@ -136,10 +158,33 @@ public final class WriteHandler implements HttpHandler {
     }
 
     /**
-     * The whole body, or null when it is longer than limit. The rest of an oversized body is read and
-     * discarded (up to {@link #DRAIN_LIMIT}) so that the client gets to read the 413 instead of a reset.
+     * The whole body, or null when it is longer than limit. With a Content-Length (as Prometheus sends)
+     * the body is read into one array of that size, never more. The rest of an oversized body is read
+     * and discarded (up to {@link #DRAIN_LIMIT}) so that the client gets to read the 413 instead of a
+     * reset.
      */
-    private static byte[] readAtMost(InputStream in, long limit) throws IOException {
+    private static byte[] readAtMost(HttpExchange exchange, long limit) throws IOException, MalformedRequestException {
+        InputStream in = exchange.getRequestBody();
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw new MalformedRequestException("Content-Length is not a number");
+            }
+            if (length > limit) {
+                if (length <= limit + DRAIN_LIMIT) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+                return null;
+            }
+            byte[] body = in.readNBytes((int) length);
+            if (body.length < length) {
+                throw new MalformedRequestException("body ended after " + body.length + " of " + length + " bytes");
+            }
+            return body;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[64 * 1024];
         long total = 0;

@@ -73,4 +73,36 @@ class FlagsTest {
         assertTrue(basic.permits("Basic cHJvbTp0b2s="));
         assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--web.write-basic-auth-user=prom"}, ENV));
     }
+
+    private static String refusal(String... args) {
+        return assertThrows(FlagException.class, () -> Flags.parse(args, ENV)).getMessage();
+    }
+
+    @Test
+    void boundsSizesThreadsAndRowsPerStatement() throws Exception {
+        // three placeholders a row, under MySQL's 65,535 a statement
+        assertEquals(21_845, Flags.parse(new String[] {"--db.rows-per-statement=21845"}, ENV).rowsPerStatement());
+        assertTrue(refusal("--db.rows-per-statement=21846").contains("1 to 21845"));
+        assertTrue(refusal("--db.rows-per-statement=0").contains("out of range"));
+        assertTrue(refusal("--web.threads=0").contains("--web.threads"));
+        assertTrue(refusal("--web.threads=257").contains("1 to 256"));
+        assertTrue(refusal("--db.pool-size=0").contains("--db.pool-size"));
+        assertTrue(refusal("--web.max-decoded-bytes=4294967296").contains("--web.max-decoded-bytes"));
+        assertTrue(refusal("--web.max-series-per-request=0").contains("--web.max-series-per-request"));
+        assertTrue(refusal("--web.max-samples-per-request=x").contains("--web.max-samples-per-request"));
+        assertTrue(refusal("--web.max-connections=8").contains("16 to 65536"));
+        assertTrue(refusal("--web.request-timeout=500ms").contains("below 1s"));
+        ArchiverConfig config = Flags.parse(new String[] {"--web.request-timeout=10s",
+            "--web.max-samples-per-request=5000"}, ENV);
+        assertEquals(Duration.ofSeconds(10), config.requestTimeout());
+        assertEquals(5000, config.maxSamplesPerRequest());
+    }
+
+    @Test
+    void refusesAHeapTooSmallForTheWorkersAndTheSeriesCache() throws Exception {
+        ArchiverConfig defaults = Flags.parse(new String[0], ENV);
+        Flags.requireHeap(defaults, 512L << 20);
+        FlagException e = assertThrows(FlagException.class, () -> Flags.requireHeap(defaults, 256L << 20));
+        assertTrue(e.getMessage().contains("raise -Xmx"), e.getMessage());
+    }
 }

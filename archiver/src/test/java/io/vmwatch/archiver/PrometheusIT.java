@@ -102,8 +102,11 @@ class PrometheusIT {
                 "      batch_send_deadline: 1s",
                 "      min_backoff: 100ms",
                 "      max_backoff: 2s",
+                // Prometheus' default send: true, sent every 2 s instead of every minute so that
+                // metadata requests reach the archiver within the test
                 "    metadata_config:",
-                "      send: false",
+                "      send: true",
+                "      send_interval: 2s",
                 ""));
         startedMs = System.currentTimeMillis();
         prometheus = new ProcessBuilder(prometheusBinary, "--config.file=" + work.resolve("prometheus.yml"),
@@ -146,6 +149,9 @@ class PrometheusIT {
         assertTrue(before.metrics().contains("vmwatch_memory_total_bytes"), before.metrics().toString());
         assertTrue(before.metrics().contains("instance:vmwatch_cpu_utilisation:ratio"), before.metrics().toString());
         assertTrue(before.metrics().contains("instance:vmwatch_memory_utilisation:ratio"), before.metrics().toString());
+        // metadata (WriteRequest field 3, in requests of their own) was sent and accepted
+        assertTrue(prometheusMetric("prometheus_remote_storage_metadata_total") > 0, "no metadata sent");
+        assertEquals(0.0, prometheusMetric("prometheus_remote_storage_metadata_failed_total"), "metadata refused");
 
         double unavailableBefore = archiver.metric("vmwatch_archiver_request_duration_seconds_count{code=\"503\"}");
         long outageStart = System.currentTimeMillis();

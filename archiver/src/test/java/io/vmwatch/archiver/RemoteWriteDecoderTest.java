@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -127,5 +132,99 @@ class RemoteWriteDecoderTest {
         System.arraycopy(series, 0, corruptSeries, 3, series.length);
         assertThrows(MalformedRequestException.class,
                 () -> decoder.decodeBody(RemoteWriteEncoder.compress(corruptSeries)));
+    }
+
+    @Test
+    void dropsLabelsWithAnEmptyValueBeforeTheFingerprint() throws Exception {
+        TimeSeries withEmpty = new TimeSeries(List.of(new Label("__name__", "up"), new Label("env", ""),
+                new Label("job", "j")), new long[] {1}, new double[] {1}, 0);
+        TimeSeries without = new TimeSeries(List.of(new Label("__name__", "up"), new Label("job", "j")),
+                new long[] {1}, new double[] {1}, 0);
+        TimeSeries decoded = decoder.decodeBody(RemoteWriteEncoder.snappy(new WriteRequest(List.of(withEmpty))))
+                .series().get(0);
+        assertEquals(without.labels(), decoded.labels());
+        assertEquals(SeriesKey.of(without.labels()).fingerprint(), SeriesKey.of(decoded.labels()).fingerprint());
+        // an empty __name__ is no name at all
+        WriteRequest emptyName = new WriteRequest(List.of(new TimeSeries(List.of(new Label("__name__", ""),
+                new Label("job", "j")), new long[] {1}, new double[] {1}, 0)));
+        assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(RemoteWriteEncoder.snappy(emptyName)));
+    }
+
+    /** WriteRequest.metadata (field 3): MetricMetadata{type = 1, metric_family_name = 2, help = 4, unit = 5}. */
+    private static byte[] metadata(String family, String help) throws Exception {
+        ByteArrayOutputStream inner = new ByteArrayOutputStream();
+        CodedOutputStream m = CodedOutputStream.newInstance(inner);
+        m.writeEnum(1, 1); // COUNTER
+        m.writeString(2, family);
+        m.writeString(4, help);
+        m.writeString(5, "");
+        m.flush();
+        ByteArrayOutputStream outer = new ByteArrayOutputStream();
+        CodedOutputStream o = CodedOutputStream.newInstance(outer);
+        o.writeByteArray(3, inner.toByteArray());
+        o.flush();
+        return outer.toByteArray();
+    }
+
+    @Test
+    void acceptsMetadataAsPrometheusSendsItByDefault() throws Exception {
+        // send_metadata (default true) sends requests holding metadata only...
+        byte[] onlyMetadata = concat(metadata("up", "1 if the target answered"), metadata("x_total", "help"));
+        assertEquals(0, decoder.decodeBody(RemoteWriteEncoder.compress(onlyMetadata)).series().size());
+        // ...and metadata beside series must not disturb them
+        byte[] series = RemoteWriteEncoder.protobuf(new WriteRequest(List.of(series("up", "j", new long[] {7},
+                new double[] {2}))));
+        WriteRequest mixed = decoder.decodeBody(RemoteWriteEncoder.compress(concat(metadata("up", "h"), series,
+                metadata("up", "h"))));
+        assertEquals(1, mixed.series().size());
+        assertEquals(7, mixed.series().get(0).timestamps()[0]);
+        assertEquals(2.0, mixed.series().get(0).values()[0]);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static WriteRequest oneSampleSeries(int count) {
+        List<TimeSeries> series = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            series.add(new TimeSeries(List.of(new Label("__name__", "m" + i)), new long[] {i}, new double[] {i}, 0));
+        }
+        return new WriteRequest(series);
+    }
+
+    @Test
+    void refusesMoreSeriesOrSamplesThanTheCaps() throws Exception {
+        byte[] thousandSeries = RemoteWriteEncoder.snappy(oneSampleSeries(1000));
+        RemoteWriteDecoder.Limits generous = new RemoteWriteDecoder.Limits(1 << 20, 1000, 1000, 1 << 30);
+        assertEquals(1000, new RemoteWriteDecoder(generous).decodeBody(thousandSeries).series().size());
+
+        TooLargeException series = assertThrows(TooLargeException.class, () -> new RemoteWriteDecoder(
+                new RemoteWriteDecoder.Limits(1 << 20, 999, 1000, 1 << 30)).decodeBody(thousandSeries));
+        assertTrue(series.getMessage().contains("more than 999 series"), series.getMessage());
+        TooLargeException samples = assertThrows(TooLargeException.class, () -> new RemoteWriteDecoder(
+                new RemoteWriteDecoder.Limits(1 << 20, 1000, 999, 1 << 30)).decodeBody(thousandSeries));
+        assertTrue(samples.getMessage().contains("more than 999 samples"), samples.getMessage());
+    }
+
+    @Test
+    void refusesARequestWhoseObjectsWouldTakeMoreThanItsHeapBudget() throws Exception {
+        WriteRequest request = oneSampleSeries(1000);
+        byte[] body = RemoteWriteEncoder.snappy(request);
+        long decoded = RemoteWriteEncoder.protobuf(request).length;
+        // about 30 bytes decoded a series, but far more than that once decoded into objects
+        long objects = 1000 * (RemoteWriteDecoder.SERIES_COST + RemoteWriteDecoder.LABEL_COST
+                + RemoteWriteDecoder.SAMPLE_COST);
+        long enough = body.length + decoded + objects + 1000 * 2 * 12;
+        assertEquals(1000, new RemoteWriteDecoder(new RemoteWriteDecoder.Limits(1 << 20, 10_000, 10_000, enough))
+                .decodeBody(body).series().size());
+        long tooLittle = body.length + decoded + objects / 2;
+        TooLargeException e = assertThrows(TooLargeException.class, () -> new RemoteWriteDecoder(
+                new RemoteWriteDecoder.Limits(1 << 20, 10_000, 10_000, tooLittle)).decodeBody(body));
+        assertTrue(e.getMessage().contains("bytes of heap"), e.getMessage());
     }
 }

@@ -193,12 +193,14 @@ class WriteEndpointIT {
                      + " JSON_UNQUOTE(JSON_EXTRACT(s.labels, '$.v')), JSON_VALID(s.labels), x.value"
                      + " FROM series s JOIN samples x ON x.series_id = s.id WHERE s.fingerprint = ?")) {
             for (int i = 0; i < values.length; i++) {
-                q.setBytes(1, SeriesKey.of(list.get(i).labels()).fingerprint().bytes());
+                // remote write 1.0: a label with an empty value is no label (dropped before the fingerprint)
+                List<Label> sent = list.get(i).labels().stream().filter(l -> !l.value().isEmpty()).toList();
+                q.setBytes(1, SeriesKey.of(sent).fingerprint().bytes());
                 try (ResultSet rs = q.executeQuery()) {
                     assertTrue(rs.next(), "series " + i + " missing");
                     assertEquals("awkward", rs.getString(1));
                     assertEquals(values[i], rs.getString(2));
-                    assertEquals(values[i], rs.getString(3));
+                    assertEquals(values[i].isEmpty() ? null : values[i], rs.getString(3));
                     assertEquals(1, rs.getInt(4));
                     assertEquals(i, rs.getDouble(5));
                 }

@@ -13,8 +13,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,17 +22,39 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The HTTP(S) server: metrics at the telemetry path (with gzip and OpenMetrics negotiation), a landing page at {@code /}, {@code /-/healthy}; every route
- * behind basic authentication when users are configured. Requests run on a bounded pool: at most
- * {@code maxThreads} at once and 32 waiting; past that the accepting thread serves the request
- * itself, which slows accepting down instead of queueing without bound.
+ * The HTTP(S) server: metrics at the telemetry path (with gzip and OpenMetrics negotiation), a
+ * landing page at {@code /}, {@code /-/healthy}. With basic-auth users configured, every route but
+ * {@code /-/healthy} needs them (a load balancer's health check has none, and the answer reveals
+ * nothing).
+ *
+ * <p>Slow and idle clients: the JDK server reads a request's head (and, for HTTPS, does the
+ * handshake) on a thread of its executor, so each open connection gets a cheap thread of its own,
+ * at most {@link #MAX_CONNECTIONS}; connections beyond that are closed at once. A request has
+ * {@link #REQUEST_TIMEOUT_SECONDS} to arrive and be answered, the response as long to be sent, and
+ * an idle keep-alive connection is closed after {@link #IDLE_SECONDS}: the JDK server's own
+ * {@code sun.net.httpserver.maxReqTime}, {@code maxRspTime}, {@code idleInterval} and
+ * {@code jdk.httpserver.maxConnections}, set here before the server is created. Metrics are
+ * built by at most {@code maxThreads} requests at once; one that finds them all busy for
+ * {@link #WORKER_WAIT_MILLIS} gets 503. {@code /-/healthy} needs no worker, so it answers while metrics are saturated.
  */
 public final class WebServer implements AutoCloseable {
+  /** Open connections at most, each with its thread while a request is read or served. */
+  public static final int MAX_CONNECTIONS = 256;
+  /** Prometheus' default scrape timeout: a request not in and answered by then is cut. */
+  public static final int REQUEST_TIMEOUT_SECONDS = 10;
+  public static final int IDLE_SECONDS = 30;
+  /** How long a scrape waits for one of the --web.max-threads workers before 503: half the timeout. */
+  public static final long WORKER_WAIT_MILLIS = 5000;
+
   private final HttpServer server;
   private final ExecutorService executor;
 
   public WebServer(InetSocketAddress address, String telemetryPath, CollectorRegistry registry,
       WebConfig config, int maxThreads, String version) throws IOException, InvalidWebConfigException {
+    System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_TIMEOUT_SECONDS));
+    System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(REQUEST_TIMEOUT_SECONDS));
+    System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
+    System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
     if (config.tls()) {
       SSLContext context = TlsContexts.fromPem(config.certFile(), config.keyFile());
       HttpsServer https = HttpsServer.create(address, 64);
@@ -49,17 +71,18 @@ public final class WebServer implements AutoCloseable {
       server = HttpServer.create(address, 64);
     }
     AtomicInteger count = new AtomicInteger();
-    executor = new ThreadPoolExecutor(maxThreads, maxThreads, 60, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(32), runnable -> {
-          Thread thread = new Thread(runnable, "http-" + count.incrementAndGet());
+    // No queue: there are never more connections than threads. A rejected one is closed by the server.
+    executor = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        runnable -> {
+          Thread thread = new Thread(null, runnable, "http-" + count.incrementAndGet(), 256 * 1024);
           thread.setDaemon(true);
           return thread;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
+        }, new ThreadPoolExecutor.AbortPolicy());
     server.setExecutor(executor);
     Authenticator authenticator = config.basicAuthUsers().isEmpty() ? null : new BcryptAuthenticator(config.basicAuthUsers());
-    route(telemetryPath, exactly(telemetryPath, new MetricsHandler(registry)), authenticator);
+    route(telemetryPath, exactly(telemetryPath, new BoundedWork(maxThreads, WORKER_WAIT_MILLIS, new MetricsHandler(registry))), authenticator);
     route("/-/healthy", exactly("/-/healthy", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "Healthy\n")),
-        authenticator);
+        null);
     String landing = """
         <!DOCTYPE html>
         <html><head><title>vmwatch exporter</title></head>

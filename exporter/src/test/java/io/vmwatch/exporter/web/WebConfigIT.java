@@ -96,7 +96,12 @@ class WebConfigIT {
       assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
       assertEquals(401, get(client, base + "/metrics", "prometheus", password + "x").statusCode());
       assertEquals(401, get(client, base + "/metrics", "someone", password).statusCode());
-      assertEquals(401, get(client, base + "/-/healthy", null, null).statusCode());
+      // the GCE health check carries no credentials: /-/healthy answers without, and says nothing more
+      HttpResponse<String> health = get(client, base + "/-/healthy", null, null);
+      assertEquals(200, health.statusCode());
+      assertEquals("Healthy\n", health.body());
+      assertEquals(401, get(client, base + "/", null, null).statusCode());
+      assertEquals(404, get(client, base + "/-/healthyx", null, null).statusCode());
       for (int i = 0; i < 2; i++) { // the second one is served from the verified-password cache
         HttpResponse<String> ok = get(client, base + "/metrics", "prometheus", password);
         assertEquals(200, ok.statusCode());
@@ -136,6 +141,7 @@ class WebConfigIT {
       String url = "http://127.0.0.1:" + exporter.port() + "/metrics";
       assertEquals(401, get(client, url, null, null).statusCode());
       assertEquals(200, get(client, url, "ops", password).statusCode());
+      assertEquals(200, get(client, "http://127.0.0.1:" + exporter.port() + "/-/healthy", null, null).statusCode());
     }
   }
 

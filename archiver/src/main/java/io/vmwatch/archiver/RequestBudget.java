@@ -1,0 +1,30 @@
+package io.vmwatch.archiver;
+
+/**
+ * The heap one write request may take, derived from the JVM's heap: what is left after a fixed base
+ * (classes, the connection pool, metrics, buffers) and a full series-id cache, shared by the workers
+ * that can decode at the same time. Body, decoded body and decoded objects are counted against it
+ * ({@link RemoteWriteDecoder.Limits}), so the workers together never take more than the heap has.
+ */
+final class RequestBudget {
+    static final long BASE_BYTES = 64L << 20;
+    /** Heap of one series-id cache entry: fingerprint, its array, the boxed id, the map node. */
+    static final long CACHE_ENTRY_BYTES = 160;
+    /** Below this a worker could not take a normal request (2,000 samples need about 2 MB). */
+    static final long MIN_BYTES = 8L << 20;
+
+    private RequestBudget() {
+    }
+
+    /** Bytes of heap for one request, or a negative number when the heap is too small. */
+    static long perRequest(long maxHeapBytes, int workers, long seriesCacheEntries) {
+        return (maxHeapBytes - BASE_BYTES - seriesCacheEntries * CACHE_ENTRY_BYTES) / workers;
+    }
+
+    /** The limits of one request: the flags, and the heap budget above them. */
+    static RemoteWriteDecoder.Limits limits(ArchiverConfig config, long maxHeapBytes) {
+        long budget = perRequest(maxHeapBytes, config.httpThreads(), config.seriesCacheMaxEntries());
+        return new RemoteWriteDecoder.Limits(Math.min(config.maxDecodedBytes(), budget),
+                config.maxSeriesPerRequest(), config.maxSamplesPerRequest(), budget);
+    }
+}
