@@ -177,7 +177,7 @@ class CollectorsTest {
   @Test
   void rankingByCpuComparesWithThePreviousScrape(@TempDir Path dir) throws Exception {
     Path procfs = TestFiles.copyFixture(dir);
-    Scrapes scrapes = new Scrapes(procfs, "--collector.processes.top=1");
+    Scrapes scrapes = new Scrapes(procfs, "--collector.processes.top=1", "--collector.processes.ancestors.depth=0");
     Map<String, Double> first = scrapes.scrape();
     // first scrape: by cumulative CPU pid 900 (51 s); by RSS pid 903
     assertEquals(List.of("900", "903"), pids(first));
