@@ -2,6 +2,7 @@
 """Checks of vmwatch's Grafana dashboards, provisioning and docker compose stack.
 
     vmcheck.py static                     dashboards and provisioning, no server needed
+    vmcheck.py grafana-data               installs @grafana/data (npm ci) for the table checks
     vmcheck.py promql URL INSTANCE        every PromQL target against the Prometheus at URL
     vmcheck.py sql INSTANCE SECONDS -- CLIENT...
                                           every SQL target over the last SECONDS through CLIENT (a
@@ -345,12 +346,28 @@ def table_frames(base, instance, panel, now, search=""):
     return frames
 
 
-TRANSFORM_JS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "transform.js")
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRANSFORM_JS = os.path.join(HERE, "transform.js")
+
+
+def ensure_grafana_data():
+    """Installs @grafana/data from package-lock.json (npm ci) when node_modules is missing or
+    older than the lockfile; every caller of the table checks (grafana/test/run, e2e/fleet/run)
+    gets it this way."""
+    installed = os.path.join(HERE, "node_modules", ".package-lock.json")
+    lock = os.path.join(HERE, "package-lock.json")
+    if os.path.isdir(os.path.join(HERE, "node_modules", "@grafana", "data")) and \
+            os.path.getmtime(installed) >= os.path.getmtime(lock):
+        return
+    print("installing @grafana/data from grafana/test/package-lock.json (npm ci, about 40 s)", file=sys.stderr, flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                   cwd=HERE, check=True, timeout=600)
 
 
 def grafana_transform(transformations, frames):
     """The frames after the transformations, computed by Grafana's own code (@grafana/data in
     node, transform.js): a list of frames, each a list of (display name, values) columns."""
+    ensure_grafana_data()
     proc = subprocess.run(["node", TRANSFORM_JS], input=json.dumps({"transformations": transformations, "frames": frames}),
                           capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
@@ -795,6 +812,9 @@ def main(argv):
     cmd = argv[1]
     if cmd == "static":
         return static()
+    if cmd == "grafana-data":
+        ensure_grafana_data()
+        return 0
     if cmd == "promql" and len(argv) == 4:
         return promql(argv[2].rstrip("/"), argv[3])
     if cmd == "sql" and len(argv) > 4 and argv[4] == "--":
