@@ -2,6 +2,7 @@
 """Checks of vmwatch's Grafana dashboards, provisioning and docker compose stack.
 
     vmcheck.py static                     dashboards and provisioning, no server needed
+    vmcheck.py grafana-data               installs @grafana/data (npm ci) for the table checks
     vmcheck.py promql URL INSTANCE        every PromQL target against the Prometheus at URL
     vmcheck.py sql INSTANCE SECONDS -- CLIENT...
                                           every SQL target over the last SECONDS through CLIENT (a
@@ -204,8 +205,27 @@ def static():
             r.check(types.count(t) >= n, f"Machine: at least {n} {t} panel(s)")
         proc = next((p for p in all_panels(machine["panels"]) if p["type"] == "table"), {})
         cols = set(proc.get("transformations", [{}])[-1].get("options", {}).get("renameByName", {}).values())
-        r.check({"PID", "Name", "User", "State", "CPU %", "RAM %", "RSS", "Threads", "PPID"} <= cols,
-                "Machine: process table has pid, name, user, state, CPU %, RAM %, RSS, threads, ppid")
+        r.check({"PID", "Process", "User", "State", "CPU %", "RAM %", "RSS", "Threads", "PPID"} <= cols,
+                "Machine: process table has pid, process (indented name), user, state, CPU %, RAM %, RSS, threads, ppid")
+        search = next((v for v in machine["templating"]["list"] if v["name"] == "process"), {})
+        r.check(search.get("type") == "textbox" and search.get("query", None) == "",
+                "Machine: $process is a text box, empty by default")
+        exprs = [t.get("expr", "") for t in proc.get("targets", [])]
+        r.check(exprs and all('name=~"(?i).*$process.*"' in e for e in exprs),
+                "Machine: every query of the process table filters by the search, any case")
+        order = next((t for t in exprs if "vmwatch_process_tree_order" in t), None)
+        ref = next((t["refId"] for t in proc.get("targets", []) if t.get("expr") == order), None)
+        steps = [t["id"] for t in proc.get("transformations", [])]
+        sort = next((t["options"] for t in proc.get("transformations", []) if t["id"] == "sortBy"), {})
+        r.check(order is not None and steps[:1] == ["merge"] and "sortBy" in steps
+                and steps.index("sortBy") < steps.index("organize")
+                and sort.get("sort") == [{"field": f"Value #{ref}", "desc": False}] and not proc["options"].get("sortBy"),
+                "Machine: the process table is sorted by the exporter's tree order (sortBy before organize, no column sort)")
+        graph = next((p for p in all_panels(machine["panels"]) if p["type"] == "nodeGraph"), {})
+        graph_text = json.dumps(graph.get("targets", []))
+        limit = re.findall(r"vmwatch_process_tree_order\{[^}]*\} <= (\d+)", graph_text)
+        r.check(len(limit) == 2 and all(int(n) <= 200 for n in limit) and graph.get("options", {}).get("layoutAlgorithm") == "layered",
+                f"Machine: node graph keeps a prefix of the tree order under 200 nodes ({limit}), layered layout")
         graph = next((p for p in all_panels(machine["panels"]) if p["type"] == "nodeGraph"), {})
         refs = {t["refId"] for t in graph.get("targets", [])}
         text = json.dumps(graph)
@@ -232,6 +252,9 @@ def static():
         peaks = [p for p in all_panels(history["panels"]) if "(peak)" in p.get("title", "")]
         r.check(len(peaks) >= 2 and all("MAX(peak)" in t["rawSql"] for p in peaks for t in p["targets"]),
                 f"History: the peak panels ({len(peaks)}) show the highest rollup maximum per interval")
+        tree = [t["rawSql"] for t in sql if "process_info_samples" in t["rawSql"]]
+        r.check(len(tree) == 1 and "$__unixEpochTo()" in tree[0] and "WITH RECURSIVE" in tree[0],
+                "History: a process tree at the end of the time range ($__unixEpochTo, recursive over ppid)")
         var = next((v for v in history["templating"]["list"] if v["name"] == "instance"), {})
         r.check(var.get("datasource", {}).get("uid") == "vmwatch-mysql" and var.get("refresh") == 2,
                 "History: $instance from MySQL, refreshed on time range change")
@@ -243,11 +266,15 @@ INTERVALS = {"__rate_interval": "1m", "__interval": "15s", "__range": "10m", "__
              "__range_ms": "600000", "__interval_ms": "15000"}
 
 
-def substitute_promql(expr, instance):
+def substitute_promql(expr, instance, search=""):
+    """Variables as the Prometheus data source interpolates them; $process (a text box) is the
+    search text, empty (the dashboard's default) unless given."""
     def repl(m):
         name = next(g for g in m.groups() if g)
         if name == "instance":
             return instance
+        if name == "process":
+            return search.replace("\\", "\\\\").replace('"', '\\"')
         if name in INTERVALS:
             return INTERVALS[name]
         raise ValueError(f"no test value for variable ${name}")
@@ -276,11 +303,15 @@ def promql(base, instance):
                 continue
             values = prom_get(base, f"/api/v1/label/{m.group(2)}/values", {"match[]": m.group(1)})
             r.check(instance in values, f"{d['title']}: variable ${var['name']} lists {instance} ({values})")
+        # Tables that join several queries are checked 10 s (two scrapes) back: at "now" a scrape
+        # being ingested between two of the queries (a process gone, a kworker renamed) would
+        # show in some of them only.
+        settled = now - 10
         for p in all_panels(d.get("panels")):
             if p.get("type") == "nodeGraph":
-                node_graph_check(r, base, instance, d["title"], p, now)
+                node_graph_check(r, base, instance, d["title"], p, settled)
             if (p.get("transformations") or [{}])[0].get("id") == "merge":
-                merge_check(r, base, instance, d["title"], p, now)
+                merge_check(r, base, instance, d["title"], p, settled)
         for title, t in targets_of(d, "prometheus"):
             what = f"{d['title']} / {title} / {t['refId']}"
             try:
@@ -299,68 +330,144 @@ def promql(base, instance):
     return r.finish("promql")
 
 
-def table_frames(base, instance, panel, now):
+def table_frames(base, instance, panel, now, search=""):
     """The frames Grafana's Prometheus datasource builds for the panel's instant table queries
     (transformDFToTable): one per refId, a Time field, one field per label (__name__ included,
     '' where a series lacks the label) and "Value #refId" (plain "Value" for a single query)."""
     targets = [t for t in panel.get("targets", []) if t.get("format") == "table"]
     frames = []
     for t in targets:
-        data = prom_get(base, "/api/v1/query", {"query": substitute_promql(t["expr"], instance), "time": now})
+        data = prom_get(base, "/api/v1/query", {"query": substitute_promql(t["expr"], instance, search), "time": now})
         series = data["result"]
         labels = sorted({k for s in series for k in s["metric"]})
         value = f"Value #{t['refId']}" if len(targets) > 1 else "Value"
-        frames.append((["Time"] + labels + [value],
-                       [dict({"Time": s["value"][0], value: s["value"][1]},
-                             **{k: s["metric"].get(k, "") for k in labels}) for s in series]))
+        fields = [{"name": "Time", "type": "time", "values": [float(s["value"][0]) * 1000 for s in series]}]
+        fields += [{"name": k, "type": "string", "values": [s["metric"].get(k, "") for s in series]} for k in labels]
+        fields.append({"name": value, "type": "number", "values": [float(s["value"][1]) for s in series]})
+        frames.append({"refId": t["refId"], "fields": fields})
     return frames
 
 
-def grafana_merge(frames):
-    """Grafana's "merge" transformation (packages/grafana-data/.../transformers/merge.ts): rows
-    are keyed by the fields present in every frame; a row joins an earlier row of the same key
-    only when every field both have holds the same value, otherwise it becomes a row of its own."""
-    frames = [f for f in frames if f[0]]
-    names = []
-    for fields, _ in frames:
-        names += [n for n in fields if n not in names]
-    keys = [n for n in frames[-1][0] if all(n in fields for fields, _ in frames)] if frames else []
-    by_key, order = {}, []
-    for _, rows in frames:
-        for row in rows:
-            key = tuple(row[k] for k in keys)
-            merged = False
-            existing_rows = by_key.setdefault(key, [])
-            for i, existing in enumerate(existing_rows):
-                if all(existing.get(n) is None or existing[n] == v for n, v in row.items()):
-                    existing_rows[i] = {**existing, **row}
-                    merged = True
-            if not merged:
-                existing_rows.append(row)
-                order.append((key, len(existing_rows) - 1))
-    return names, keys, [by_key[k][i] for k, i in order]
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRANSFORM_JS = os.path.join(HERE, "transform.js")
+
+
+def ensure_grafana_data():
+    """Installs @grafana/data from package-lock.json (npm ci) when node_modules is missing or
+    older than the lockfile; every caller of the table checks (grafana/test/run, e2e/fleet/run)
+    gets it this way."""
+    installed = os.path.join(HERE, "node_modules", ".package-lock.json")
+    lock = os.path.join(HERE, "package-lock.json")
+    if os.path.isdir(os.path.join(HERE, "node_modules", "@grafana", "data")) and \
+            os.path.getmtime(installed) >= os.path.getmtime(lock):
+        return
+    print("installing @grafana/data from grafana/test/package-lock.json (npm ci, about 40 s)", file=sys.stderr, flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+                   cwd=HERE, check=True, timeout=600)
+
+
+def grafana_transform(transformations, frames):
+    """The frames after the transformations, computed by Grafana's own code (@grafana/data in
+    node, transform.js): a list of frames, each a list of (display name, values) columns."""
+    ensure_grafana_data()
+    proc = subprocess.run(["node", TRANSFORM_JS], input=json.dumps({"transformations": transformations, "frames": frames}),
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip()[-2000:])
+    return [[(f["displayName"], f["values"]) for f in frame["fields"]] for frame in json.loads(proc.stdout)]
+
+
+def rows_of(frame):
+    """A frame's rows as dicts of display name to value."""
+    names = [n for n, _ in frame]
+    return [dict(zip(names, values)) for values in zip(*[v for _, v in frame])] if frame else []
 
 
 def merge_check(r, base, instance, dashboard_title, panel, now):
     """A table built by "merge" shows one row per key (machine, process), and every field its
-    "organize" step names exists after the merge."""
+    "organize" step names exists after the merge; both computed by Grafana's own transformations."""
     what = f"{dashboard_title} / {panel['title']}"
     try:
-        names, keys, rows = grafana_merge(table_frames(base, instance, panel, now))
+        frames = table_frames(base, instance, panel, now)
+        merged = grafana_transform([{"id": "merge", "options": {}}], frames)
+        shown = grafana_transform(panel["transformations"], frames)
     except Exception as e:  # noqa: BLE001
-        r.fail(f"{what}: merge: {e}")
+        r.fail(f"{what}: transformations: {e}")
         return
+    r.check(len(merged) == 1 and len(shown) == 1, f"{what}: merge gives one table ({len(merged)} / {len(shown)} frames)")
+    names = [n for n, _ in merged[0]]
+    common = [f["name"] for f in frames[-1]["fields"] if all(f["name"] in [x["name"] for x in g["fields"]] for g in frames)]
+    keys = [k for k in common if k not in ("Time",) and not k.startswith("Value")]
     counts = {}
-    for row in rows:
+    for row in rows_of(merged[0]):
         key = tuple(row.get(k) for k in keys)
         counts[key] = counts.get(key, 0) + 1
     split = [k for k, n in counts.items() if n > 1]
-    r.check(rows and not split,
-            f"{what}: merge on {keys} gives one row per key ({len(rows)} rows; split: {split[:2]})")
+    r.check(counts and not split,
+            f"{what}: merge on {keys} gives one row per key ({sum(counts.values())} rows; split: {split[:2]})")
     organize = next((t["options"] for t in panel["transformations"] if t["id"] == "organize"), {})
     wanted = set(organize.get("renameByName", {})) | set(organize.get("indexByName", {}))
     missing = sorted(wanted - set(names))
     r.check(not missing, f"{what}: the fields organize names exist after the merge (missing: {missing})")
+    hidden = {n for n, x in organize.get("excludeByName", {}).items() if x}
+    renamed = {organize.get("renameByName", {}).get(n, n) for n in names if n not in hidden}
+    shown_names = {n for n, _ in shown[0]}
+    r.check(renamed <= shown_names, f"{what}: the table shows {sorted(renamed - shown_names)} too ({sorted(shown_names)})")
+    if any("vmwatch_process_tree_order" in t.get("expr", "") for t in panel.get("targets", [])):
+        tree_check(r, what, shown[0], "")
+        # search: the name of the last process in tree order, which the exporter always has
+        last = prom_get(base, "/api/v1/query", {"query": f'bottomk(1, -vmwatch_process_tree_order{{instance="{instance}"}})',
+                                               "time": now})["result"]
+        if r.check(last, f"{what}: the exporter has a tree order"):
+            name = last[0]["metric"]["name"]
+            try:
+                found = grafana_transform(panel["transformations"], table_frames(base, instance, panel, now, name.upper()))
+                tree_check(r, what, found[0], name)
+            except Exception as e:  # noqa: BLE001
+                r.fail(f"{what}: search {name!r}: {e}")
+
+
+TREE_STEP = "\u2502 "
+TREE_LEAF = "\u2514 "
+
+
+def depth_of(label):
+    """Depth of an indented process name: the guides before the leaf mark."""
+    depth = 0
+    while label.startswith(TREE_STEP):
+        label, depth = label[len(TREE_STEP):], depth + 1
+    return depth + 1 if label.startswith(TREE_LEAF) else 0
+
+
+def tree_check(r, what, frame, search):
+    """The process table in tree order: every row's parent, when listed, is an earlier row, the
+    row is indented one step deeper than its parent, and a search keeps only matching names."""
+    rows = rows_of(frame)
+    label = f"{what} (search {search!r})" if search else what
+    if not r.check(rows and {"PID", "PPID", "Process"} <= set(rows[0]), f"{label}: {len(rows)} rows with PID, PPID, Process"):
+        return
+    seen = {}
+    bad = []
+    missing = [row["PID"] for row in rows if not row.get("Process")]
+    r.check(not missing, f"{label}: every row has a tree position (not: {missing[:5]})")
+    rows = [row for row in rows if row.get("Process")]
+    for row in rows:
+        parent = seen.get(row["PPID"])
+        if search and search.lower() not in row["Process"].lower():
+            bad.append(("name", row["Process"]))
+        if not search and parent is None and any(x["PID"] == row["PPID"] for x in rows):
+            bad.append(("parent listed later", row["PID"]))
+        if not search and parent is not None and depth_of(row["Process"]) != depth_of(parent["Process"]) + 1:
+            bad.append(("indent", row["Process"], parent["Process"]))
+        seen[row["PID"]] = row
+    r.check(not bad, f"{label}: tree order, each process under its parent, one step deeper ({bad[:3]})")
+    if not search:
+        # the busiest root comes first: pid 1's tree, or kthreadd's (pid 2) on an idle machine
+        one = next((row for row in rows if row["PID"] == 1), None)
+        r.check(depth_of(rows[0]["Process"]) == 0 and one is not None and depth_of(one["Process"]) == 0,
+                f"{label}: the tree starts with a root ({rows[0]['PID']}, {rows[0]['Process']!r}), pid 1 is one")
+        connected = all(row["PPID"] == 0 or row["PPID"] in seen or depth_of(row["Process"]) == 0 for row in rows)
+        r.check(connected, f"{label}: every process's parent is listed, or it is a root")
 
 
 def node_graph_check(r, base, instance, dashboard_title, panel, now):
@@ -377,6 +484,10 @@ def node_graph_check(r, base, instance, dashboard_title, panel, now):
     dangling = [e for e in edges if e.get("source") not in ids or e.get("target") not in ids or not e.get("id")]
     r.check(edges and not dangling, f"{what}: {len(edges)} edges, all between existing nodes ({dangling[:2]})")
     r.check(all(n.get("title") for n in nodes), f"{what}: every node has a title")
+    r.check(len(ids) <= 200, f"{what}: {len(ids)} nodes, within the node graph's limit of 200")
+    orphans = [n.get("id") for n in nodes if n.get("ppid") not in ids and n.get("ppid") not in ("0", None)
+               and n.get("id") != "1"]
+    r.check(not orphans, f"{what}: every node but the roots of pid 0 hangs under its parent (orphans: {orphans[:5]})")
 
 
 # ------------------------------------------------------------------------------------ sql
@@ -493,6 +604,8 @@ def sql_check(instance, client, window_seconds):
                 rows = run_sql(client, prefix + q)
                 took = time.monotonic() - started
                 r.check(len(rows) > 0, f"{what}: {len(rows)} rows in {took:.2f}s, first {rows[:1]}")
+                if "process_info_samples" in t["rawSql"]:
+                    process_history_check(r, what, client, prefix, t["rawSql"], instance, variables, now)
                 if t.get("format") == "time_series" and rows:
                     first = rows[0].split("\t")[0]
                     r.check(re.fullmatch(r"\d{9,10}(\.\d+)?", first) is not None and now - window_seconds - 3600 <= float(first) <= now + 60,
@@ -500,6 +613,44 @@ def sql_check(instance, client, window_seconds):
             except Exception as e:  # noqa: BLE001
                 r.fail(f"{what}: {e}")
     return r.finish("sql")
+
+
+def process_history_check(r, what, client, prefix, sql, instance, variables, now):
+    """The archived process tree at the end of the time range: at now and at a past moment, every
+    row is from the machine's last scrape up to that moment, and the rows are in tree order (each
+    process under its parent, one step deeper)."""
+    try:
+        first = run_sql(client, prefix + f"SELECT MIN(ts) DIV 1000 FROM process_info_samples WHERE instance = '{instance}';")
+        past = (int(first[0]) + int(now)) // 2
+    except Exception as e:  # noqa: BLE001
+        r.fail(f"{what}: first archived process list: {e}")
+        return
+    r.check(past < now - 5, f"{what}: the archive holds process lists since {int(now) - int(first[0])}s ago")
+    for until in (int(now), past):
+        label = f"{what} (to = now - {int(now) - until}s)"
+        try:
+            q = expand_mysql_macros(substitute_sql(sql, instance, variables), until - 3600, until)
+            rows = [line.split("\t") for line in run_sql(client, prefix + q)]
+            last = run_sql(client, prefix + "SELECT FROM_UNIXTIME(MAX(ts) DIV 1000) FROM process_info_samples "
+                           f"WHERE instance = '{instance}' AND ts BETWEEN ({until} - 300) * 1000 AND {until} * 1000;")
+        except Exception as e:  # noqa: BLE001
+            r.fail(f"{label}: {e}")
+            continue
+        seen = {row[9] for row in rows}
+        r.check(rows and seen == set(last), f"{label}: {len(rows)} processes, all from the last scrape up to then ({seen} vs {last})")
+        listed = {row[1] for row in rows}
+        depth = {}
+        bad = []
+        for row in rows:
+            pid, process, ppid = row[1], row[2], row[8]
+            if ppid in listed and ppid not in depth:
+                bad.append(("parent listed later", pid))
+            elif ppid in depth and depth_of(process) != depth[ppid] + 1:
+                bad.append(("indent", process))
+            elif ppid not in listed and depth_of(process) != 0:
+                bad.append(("root indented", process))
+            depth[pid] = depth_of(process)
+        r.check(not bad, f"{label}: tree order, each process under its parent, one step deeper ({bad[:3]})")
 
 
 # ------------------------------------------------------------------------------------ compose
@@ -703,6 +854,9 @@ def main(argv):
     cmd = argv[1]
     if cmd == "static":
         return static()
+    if cmd == "grafana-data":
+        ensure_grafana_data()
+        return 0
     if cmd == "promql" and len(argv) == 4:
         return promql(argv[2].rstrip("/"), argv[3])
     if cmd == "sql" and len(argv) > 4 and argv[4] == "--":

@@ -109,9 +109,11 @@ public final class Main {
     }
     if (options.processes()) {
       ModuleProcessSource module = new ModuleProcessSource(procfs);
+      ProcfsProcessSource procfsSource = new ProcfsProcessSource(procfs);
       families.add(new SwitchingCollector<>(
-          new SourceSwitch<>(module.file(), module, new ProcfsProcessSource(procfs)),
-          new ProcessCollector(new ProcfsStat(procfs), new UserNames(options.passwd()), options.processesTop())));
+          new SourceSwitch<>(module.file(), module, procfsSource),
+          new ProcessCollector(new ProcfsStat(procfs), new UserNames(options.passwd()), procfsSource,
+              options.processesTop(), options.processesAncestorDepth())));
     }
     return families;
   }

@@ -32,6 +32,7 @@ public final class OptionParser {
     VALUE_FLAGS.put("path.procfs", "procfs mount point; holds the vmwatch_* module files (default \"/proc\").");
     VALUE_FLAGS.put("path.passwd", "User database for uid to user name (default \"/etc/passwd\").");
     VALUE_FLAGS.put("collector.processes.top", "N: per-process series for the top N by recent CPU plus the top N by resident memory (default 10, 0 to 10000).");
+    VALUE_FLAGS.put("collector.processes.ancestors.depth", "D: also export the ancestors of each top process, at most D levels up, so the tree is connected up to pid 1 (default 32, 0 to 1000; 0: none).");
   }
 
   private OptionParser() {}
@@ -116,6 +117,7 @@ public final class OptionParser {
         Path.of(values.getOrDefault("path.passwd", "/etc/passwd")),
         webConfig,
         intValue("collector.processes.top", values.getOrDefault("collector.processes.top", "10"), 0, 10_000),
+        intValue("collector.processes.ancestors.depth", values.getOrDefault("collector.processes.ancestors.depth", "32"), 0, 1000),
         collectors.get("cpu"),
         collectors.get("memory"),
         collectors.get("processes"),

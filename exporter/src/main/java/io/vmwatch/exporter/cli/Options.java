@@ -12,6 +12,7 @@ import java.nio.file.Path;
  * @param passwd the user database for uid to user name
  * @param webConfigFile exporter-toolkit web configuration, or null
  * @param processesTop N of the per-process top lists
+ * @param processesAncestorDepth levels of ancestors exported above each top process
  * @param cpu whether the cpu collector runs
  * @param memory whether the memory collector runs
  * @param processes whether the processes collector runs
@@ -25,6 +26,7 @@ public record Options(
     Path passwd,
     Path webConfigFile,
     int processesTop,
+    int processesAncestorDepth,
     boolean cpu,
     boolean memory,
     boolean processes,

@@ -4,10 +4,12 @@ import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
 import io.vmwatch.exporter.procfs.ProcfsStat;
+import io.vmwatch.exporter.source.ProcessDetails;
 import io.vmwatch.exporter.source.ProcessSample;
 import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -16,7 +18,9 @@ import java.util.TreeMap;
 
 /**
  * Process counts by state, the thread total, and per-process series for the union of the top N
- * processes by recent CPU use and the top N by resident memory.
+ * processes by recent CPU use and the top N by resident memory, plus their ancestors up to pid 1
+ * (bounded by depth) so that the exported processes form a connected tree, listed in tree order by
+ * {@code vmwatch_process_tree_order}.
  *
  * <p>Recent CPU use of a process is the growth of its CPU seconds since the previous scrape. A
  * process not seen at the previous scrape (a new pid, a reused pid with another start time, or
@@ -26,9 +30,14 @@ import java.util.TreeMap;
 public final class ProcessCollector implements FamilySamples<List<ProcessSample>> {
   private static final String STATES = "RSDTtXZPI";
 
+  /** cpu, rss, threads, start time, info and tree order; an ancestor has one more, its marker. */
+  static final int SERIES_PER_PROCESS = 6;
+
   private final ProcfsStat stat;
   private final UserNames users;
+  private final ProcessDetails details;
   private final int top;
+  private final int ancestorDepth;
   private Map<Integer, History> histories = new HashMap<>();
   private long bootTimeSeconds = -1;
 
@@ -42,10 +51,17 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     }
   }
 
-  public ProcessCollector(ProcfsStat stat, UserNames users, int top) {
+  /**
+   * @param details completes the partial sample of an exported process
+   * @param top N of the two top lists
+   * @param ancestorDepth how many levels of ancestors each top process brings along (0: none)
+   */
+  public ProcessCollector(ProcfsStat stat, UserNames users, ProcessDetails details, int top, int ancestorDepth) {
     this.stat = stat;
     this.users = users;
+    this.details = details;
     this.top = top;
+    this.ancestorDepth = ancestorDepth;
   }
 
   @Override
@@ -102,8 +118,18 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
         "Start time of the process since the Unix epoch.", List.of("pid", "name"));
     GaugeMetricFamily info = new GaugeMetricFamily("vmwatch_process_info",
         "Process identity; value always 1.", List.of("pid", "ppid", "name", "user", "state"));
-    for (int i : selected(processes, recentCpu)) {
-      ProcessSample p = processes.get(i);
+    GaugeMetricFamily ancestor = new GaugeMetricFamily("vmwatch_process_ancestor",
+        "1 for a process exported only because it is an ancestor of a top process.", List.of("pid", "name"));
+    GaugeMetricFamily tree = new GaugeMetricFamily("vmwatch_process_tree_order",
+        "Row of the process in tree order (each process under its parent, busiest branch first); "
+            + "tree is the name indented by its depth.", List.of("pid", "name", "tree"));
+    boolean[] chosen = selected(processes, recentCpu);
+    boolean[] ancestors = Ancestors.of(processes, chosen, ancestorDepth);
+    Exported exported = exported(processes, chosen, ancestors);
+    long[] counts = new long[2];
+    for (int k = 0; k < exported.indexes().length; k++) {
+      int i = exported.indexes()[k];
+      ProcessSample p = exported.samples().get(k);
       List<String> labels = List.of(Integer.toString(p.pid()), p.name());
       cpu.addMetric(labels, cpuSeconds[i]);
       rss.addMetric(labels, p.rssBytes());
@@ -111,21 +137,62 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
       start.addMetric(labels, bootTimeSeconds + p.startTimeNanos() / 1e9);
       info.addMetric(List.of(Integer.toString(p.pid()), Integer.toString(p.ppid()), p.name(),
           users.nameOf(p.uid()), String.valueOf(p.state())), 1);
+      if (ancestors[i]) {
+        ancestor.addMetric(labels, 1);
+      }
+      counts[ancestors[i] ? 1 : 0]++;
     }
-    return List.of(states, threadTotal, cpu, rss, threadCount, start, info);
+    int row = 0;
+    for (TreeOrder.Row r : TreeOrder.of(processes, exported.indexes(), recentCpu)) {
+      // name and pid are the same in the partial and the complete sample
+      ProcessSample p = processes.get(r.index());
+      tree.addMetric(List.of(Integer.toString(p.pid()), p.name(), TreeOrder.indented(p.name(), r.depth())), ++row);
+    }
+    GaugeMetricFamily series = new GaugeMetricFamily("vmwatch_process_series",
+        "Per-process series of this scrape, by why the process is exported: top (top N by CPU or memory) "
+            + "or ancestor (an ancestor of a top process).", List.of("reason"));
+    series.addMetric(List.of("top"), counts[0] * SERIES_PER_PROCESS);
+    series.addMetric(List.of("ancestor"), counts[1] * (SERIES_PER_PROCESS + 1));
+    return List.of(states, threadTotal, cpu, rss, threadCount, start, info, ancestor, tree, series);
   }
 
-  /** Indexes of the union of the top N by recent CPU and the top N by RSS, in pid order. */
-  private int[] selected(List<ProcessSample> processes, double[] recentCpu) {
+  /** Indexes of the exported processes, in pid order, and the complete sample of each. */
+  private record Exported(int[] indexes, List<ProcessSample> samples) {}
+
+  /**
+   * The chosen processes and their ancestors, each completed where its source left it partial; a
+   * process that exited before that is left out.
+   */
+  private Exported exported(List<ProcessSample> processes, boolean[] chosen, boolean[] ancestors) throws IOException {
     int n = processes.size();
+    List<ProcessSample> samples = new ArrayList<>();
+    int[] exported = new int[n];
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+      if (!chosen[i] && !ancestors[i]) {
+        continue;
+      }
+      ProcessSample complete = details.complete(processes.get(i));
+      if (complete == null) {
+        continue;
+      }
+      samples.add(complete);
+      exported[count++] = i;
+    }
+    return new Exported(Arrays.copyOf(exported, count), samples);
+  }
+
+  /** Marks the union of the top N by recent CPU and the top N by RSS. */
+  private boolean[] selected(List<ProcessSample> processes, double[] recentCpu) {
+    int n = processes.size();
+    boolean[] chosen = new boolean[n];
     if (top <= 0 || n == 0) {
-      return new int[0];
+      return chosen;
     }
     List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       order.add(i);
     }
-    boolean[] chosen = new boolean[n];
     order.sort(Comparator.<Integer>comparingDouble(i -> -recentCpu[i]).thenComparingInt(i -> processes.get(i).pid()));
     for (int k = 0; k < Math.min(top, n); k++) {
       chosen[order.get(k)] = true;
@@ -134,13 +201,6 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     for (int k = 0; k < Math.min(top, n); k++) {
       chosen[order.get(k)] = true;
     }
-    List<Integer> result = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      if (chosen[i]) {
-        result.add(i);
-      }
-    }
-    result.sort(Comparator.comparingInt(i -> processes.get(i).pid()));
-    return result.stream().mapToInt(Integer::intValue).toArray();
+    return chosen;
   }
 }

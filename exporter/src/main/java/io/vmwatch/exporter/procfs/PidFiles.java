@@ -11,8 +11,12 @@ import java.nio.charset.StandardCharsets;
 public final class PidFiles {
   private PidFiles() {}
 
-  /** The fields of {@code stat} this exporter uses. */
-  public record Stat(int pid, String name, char state, int ppid, long utimeTicks, long stimeTicks, int threads, long startTicks) {}
+  /**
+   * The fields of {@code stat} this exporter uses. {@code rssPages} is the same count as
+   * {@code VmRSS} of {@code status} (both are the kernel's get_mm_rss()), in pages instead of KiB.
+   */
+  public record Stat(int pid, String name, char state, int ppid, long utimeTicks, long stimeTicks, int threads, long startTicks,
+      long rssPages) {}
 
   /** The fields of {@code status} this exporter uses. */
   public record Status(long effectiveUid, int threads, long rssBytes) {}
@@ -24,6 +28,7 @@ public final class PidFiles {
   private static final int STIME = 12;
   private static final int THREADS = 17;
   private static final int STARTTIME = 19;
+  private static final int RSS = 21;
 
   public static Stat parseStat(String path, byte[] bytes, int length) throws IOException {
     int open = -1;
@@ -45,11 +50,11 @@ public final class PidFiles {
     }
     int pid = (int) number(path, bytes, 0, open - 1);
     String name = new String(bytes, open + 1, close - open - 1, StandardCharsets.UTF_8);
-    long[] fields = new long[STARTTIME + 1];
+    long[] fields = new long[RSS + 1];
     char state = 0;
     int field = 0;
     int start = close + 2;
-    for (int i = start; i <= length && field <= STARTTIME; i++) {
+    for (int i = start; i <= length && field <= RSS; i++) {
       if (i == length || bytes[i] == ' ' || bytes[i] == '\n') {
         if (field == STATE) {
           if (i - start != 1) {
@@ -63,10 +68,11 @@ public final class PidFiles {
         start = i + 1;
       }
     }
-    if (field <= STARTTIME) {
+    if (field <= RSS) {
       throw new IOException(path + ": malformed stat, only " + (field + 2) + " fields");
     }
-    return new Stat(pid, name, state, (int) fields[PPID], fields[UTIME], fields[STIME], (int) fields[THREADS], fields[STARTTIME]);
+    return new Stat(pid, name, state, (int) fields[PPID], fields[UTIME], fields[STIME], (int) fields[THREADS], fields[STARTTIME],
+        fields[RSS]);
   }
 
   public static Status parseStatus(String path, byte[] bytes, int length) throws IOException {

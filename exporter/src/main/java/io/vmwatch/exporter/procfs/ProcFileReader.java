@@ -13,19 +13,26 @@ public final class ProcFileReader {
   private byte[] buffer = new byte[4096];
   private int length;
 
-  /** Reads the whole file; afterwards {@link #bytes()} and {@link #length()} hold its content. */
+  /**
+   * Reads the whole file; afterwards {@link #bytes()} and {@link #length()} hold its content. A
+   * read that returns fewer bytes than asked for ends the file: a regular file does that only at
+   * its end, and a procfs file of this kind ({@code stat}, {@code status}: made whole at open,
+   * handed out as asked) as well, so a file that fits the buffer costs one read, not two.
+   */
   public void read(String path) throws IOException {
     try (FileInputStream in = new FileInputStream(path)) {
       length = 0;
       while (true) {
-        int n = in.read(buffer, length, buffer.length - length);
+        int asked = buffer.length - length;
+        int n = in.read(buffer, length, asked);
         if (n < 0) {
           return;
         }
         length += n;
-        if (length == buffer.length) {
-          buffer = Arrays.copyOf(buffer, buffer.length * 2);
+        if (n < asked) {
+          return;
         }
+        buffer = Arrays.copyOf(buffer, buffer.length * 2);
       }
     }
   }

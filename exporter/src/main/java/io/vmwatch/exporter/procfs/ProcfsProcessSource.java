@@ -1,5 +1,6 @@
 package io.vmwatch.exporter.procfs;
 
+import io.vmwatch.exporter.source.ProcessDetails;
 import io.vmwatch.exporter.source.ProcessSample;
 import io.vmwatch.exporter.source.ProcessSource;
 import io.vmwatch.exporter.source.SourceKind;
@@ -11,16 +12,25 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The process table from a walk of {@code <procfs>/[pid]/stat} and {@code status}. A process that
- * exits between the listing and the reading of its files (ENOENT or ESRCH) is left out: that is
- * the normal life of a process table, not an error. Any other malformed file fails the read.
+ * The process table from a walk of {@code <procfs>/[pid]/stat}, one file per process: state, ppid,
+ * CPU times, threads, start time and an estimate of the resident pages are all there. The samples
+ * are partial: {@code status}, with the effective uid and the exact VmRSS, is read on demand
+ * ({@link #complete}) for the processes that get series. A process that exits between the listing and the reading of its files (ENOENT or ESRCH)
+ * is left out: that is the normal life of a process table, not an error. Any other malformed file
+ * fails the read.
  */
-public final class ProcfsProcessSource implements ProcessSource {
+public final class ProcfsProcessSource implements ProcessSource, ProcessDetails {
   private final File procfs;
+  private final long pageBytes;
   private final ProcFileReader reader = new ProcFileReader();
 
   public ProcfsProcessSource(Path procfs) {
+    this(procfs, PageSize.ofThisMachine());
+  }
+
+  public ProcfsProcessSource(Path procfs, long pageBytes) {
     this.procfs = procfs.toFile();
+    this.pageBytes = pageBytes;
   }
 
   @Override
@@ -54,16 +64,32 @@ public final class ProcfsProcessSource implements ProcessSource {
     return processes;
   }
 
+  /** Reads {@code <procfs>/PID/status} for the uid, VmRSS and thread count of a partial sample. */
+  @Override
+  public synchronized ProcessSample complete(ProcessSample sample) throws IOException {
+    if (!sample.partial()) {
+      return sample;
+    }
+    String statusPath = procfs.getPath() + File.separator + sample.pid() + "/status";
+    try {
+      reader.read(statusPath);
+    } catch (IOException e) {
+      if (ProcFileReader.isVanished(e)) {
+        return null;
+      }
+      throw e;
+    }
+    PidFiles.Status status = PidFiles.parseStatus(statusPath, reader.bytes(), reader.length());
+    return new ProcessSample(sample.pid(), sample.ppid(), status.effectiveUid(), sample.state(), status.threads(),
+        status.rssBytes(), sample.cpuNanos(), sample.startTimeNanos(), sample.name());
+  }
+
   private ProcessSample readOne(String dir) throws IOException {
     PidFiles.Stat stat;
-    PidFiles.Status status;
     String statPath = dir + "/stat";
-    String statusPath = dir + "/status";
     try {
       reader.read(statPath);
       stat = PidFiles.parseStat(statPath, reader.bytes(), reader.length());
-      reader.read(statusPath);
-      status = PidFiles.parseStatus(statusPath, reader.bytes(), reader.length());
     } catch (IOException e) {
       if (ProcFileReader.isVanished(e)) {
         return null;
@@ -73,10 +99,10 @@ public final class ProcfsProcessSource implements ProcessSource {
     return new ProcessSample(
         stat.pid(),
         stat.ppid(),
-        status.effectiveUid(),
+        ProcessSample.UID_UNREAD,
         stat.state(),
-        status.threads(),
-        status.rssBytes(),
+        stat.threads(),
+        Math.max(0, stat.rssPages()) * pageBytes,
         (stat.utimeTicks() + stat.stimeTicks()) * ProcfsStat.NANOS_PER_TICK,
         stat.startTicks() * ProcfsStat.NANOS_PER_TICK,
         stat.name());

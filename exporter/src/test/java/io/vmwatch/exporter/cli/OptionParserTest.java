@@ -25,6 +25,7 @@ class OptionParserTest {
     assertEquals(Path.of("/proc"), o.procfs());
     assertEquals(Path.of("/etc/passwd"), o.passwd());
     assertEquals(10, o.processesTop());
+    assertEquals(32, o.processesAncestorDepth());
     assertTrue(o.cpu() && o.memory() && o.processes());
     assertEquals(null, o.webConfigFile());
   }
@@ -37,6 +38,7 @@ class OptionParserTest {
     assertEquals(0, o.listenPort());
     assertEquals("/m", o.telemetryPath());
     assertEquals(3, o.processesTop());
+    assertEquals(0, run("--collector.processes.ancestors.depth=0").processesAncestorDepth());
     assertFalse(o.cpu());
     assertFalse(o.memory());
     assertTrue(o.processes());
@@ -55,6 +57,7 @@ class OptionParserTest {
       "--bogus", "--web.listen-address=9717", "--web.listen-address=:70000", "--web.listen-address=:x",
       "--web.listen-address=[::1:9717", "--web.listen-address=::1]:9717",
       "--collector.processes.top=-1", "--collector.processes.top=ten", "--path.procfs=/no/such/dir",
+      "--collector.processes.ancestors.depth=-1", "--collector.processes.ancestors.depth=1001",
       "--web.telemetry-path=metrics", "--web.telemetry-path=/", "--no-collector.cpu=true", "--collector.cpu=yes",
       "--no-web.listen-address", "-x", "plain", "--web.config.file=/no/such/file.yml", "--web.max-threads=0",
       "--collector.disk"})

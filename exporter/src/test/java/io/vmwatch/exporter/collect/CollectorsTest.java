@@ -38,6 +38,9 @@ class CollectorsTest {
       "vmwatch_process_threads{pid=\"900\",name=\"a) (b\\nc\",}",
       "vmwatch_process_start_time_seconds{pid=\"900\",name=\"a) (b\\nc\",}",
       "vmwatch_process_info{pid=\"900\",ppid=\"812\",name=\"a) (b\\nc\",user=\"alice\",state=\"R\",}",
+      "vmwatch_process_tree_order{pid=\"900\",name=\"a) (b\\nc\",tree=\"\u2502 \u2514 a) (b\\nc\",}",
+      "vmwatch_process_series{reason=\"top\",}",
+      "vmwatch_process_series{reason=\"ancestor\",}",
       "vmwatch_scrape_collector_success{collector=\"processes\",}",
       "vmwatch_scrape_collector_duration_seconds{collector=\"cpu\",}",
       "vmwatch_collector_source_info{collector=\"memory\",source=\"module\",}",
@@ -177,7 +180,7 @@ class CollectorsTest {
   @Test
   void rankingByCpuComparesWithThePreviousScrape(@TempDir Path dir) throws Exception {
     Path procfs = TestFiles.copyFixture(dir);
-    Scrapes scrapes = new Scrapes(procfs, "--collector.processes.top=1");
+    Scrapes scrapes = new Scrapes(procfs, "--collector.processes.top=1", "--collector.processes.ancestors.depth=0");
     Map<String, Double> first = scrapes.scrape();
     // first scrape: by cumulative CPU pid 900 (51 s); by RSS pid 903
     assertEquals(List.of("900", "903"), pids(first));

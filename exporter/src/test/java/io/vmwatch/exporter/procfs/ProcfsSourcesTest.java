@@ -1,6 +1,7 @@
 package io.vmwatch.exporter.procfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,7 @@ class ProcfsSourcesTest {
   void hostileCommInStatIsTakenUpToTheLastParenthesis() throws IOException {
     byte[] bytes = Files.readAllBytes(fixture.resolve("900/stat"));
     PidFiles.Stat stat = PidFiles.parseStat("900/stat", bytes, bytes.length);
-    assertEquals(new PidFiles.Stat(900, "a) (b\nc", 'R', 812, 5000, 120, 2, 500), stat);
+    assertEquals(new PidFiles.Stat(900, "a) (b\nc", 'R', 812, 5000, 120, 2, 500, 51200), stat);
     byte[] bad = Files.readAllBytes(fixture.resolve("901/stat"));
     assertEquals("\uFFFD(bad\uFFFD", PidFiles.parseStat("901/stat", bad, bad.length).name());
   }
@@ -52,13 +53,15 @@ class ProcfsSourcesTest {
 
   @Test
   void procfsAndModuleAgreeOnTheFixture() throws IOException {
-    List<ProcessSample> procfs = new ProcfsProcessSource(fixture).read();
+    ProcfsProcessSource procfsSource = new ProcfsProcessSource(fixture, 4096);
+    List<ProcessSample> procfs = procfsSource.read();
     List<ProcessSample> module = new ModuleProcessSource(fixture).read();
     // pid 4000 is listed but its files are gone: it is left out, not an error
     assertEquals(module.stream().map(ProcessSample::pid).toList(), procfs.stream().map(ProcessSample::pid).toList());
     for (int i = 0; i < module.size(); i++) {
       ProcessSample m = module.get(i);
-      ProcessSample p = procfs.get(i);
+      assertTrue(procfs.get(i).partial(), "procfs leaves uid and exact RSS to be read on demand");
+      ProcessSample p = procfsSource.complete(procfs.get(i));
       assertEquals(m.name(), p.name());
       assertEquals(m.ppid(), p.ppid());
       assertEquals(m.uid(), p.uid());
@@ -79,11 +82,65 @@ class ProcfsSourcesTest {
   }
 
   @Test
-  void processVanishingBetweenStatAndStatusIsLeftOut(@TempDir Path dir) throws IOException {
+  void processVanishingBetweenListingAndStatIsLeftOut(@TempDir Path dir) throws IOException {
     Path procfs = TestFiles.copyFixture(dir);
-    Files.delete(procfs.resolve("812/status"));
-    List<ProcessSample> processes = new ProcfsProcessSource(procfs).read();
+    Files.delete(procfs.resolve("812/stat"));
+    ProcfsProcessSource source = new ProcfsProcessSource(procfs);
+    List<ProcessSample> processes = source.read();
     assertEquals(List.of(1, 2, 15, 900, 901, 902, 903), processes.stream().map(ProcessSample::pid).toList());
+    Files.delete(procfs.resolve("901/status"));
+    assertNull(source.complete(processes.get(4)), "gone before its status was read");
+  }
+
+  /**
+   * What the source gave before it read status only on demand: stat and status for every process.
+   */
+  private static ProcessSample statAndStatus(Path procfs, int pid) throws IOException {
+    byte[] stat = Files.readAllBytes(procfs.resolve(pid + "/stat"));
+    PidFiles.Stat s = PidFiles.parseStat("stat", stat, stat.length);
+    byte[] status = Files.readAllBytes(procfs.resolve(pid + "/status"));
+    PidFiles.Status t = PidFiles.parseStatus("status", status, status.length);
+    return new ProcessSample(s.pid(), s.ppid(), t.effectiveUid(), s.state(), t.threads(), t.rssBytes(),
+        (s.utimeTicks() + s.stimeTicks()) * ProcfsStat.NANOS_PER_TICK, s.startTicks() * ProcfsStat.NANOS_PER_TICK, s.name());
+  }
+
+  /** The table from stat alone, completed from status, equals stat and status read for every process. */
+  @Test
+  void completedSamplesEqualStatAndStatus() throws IOException {
+    ProcfsProcessSource source = new ProcfsProcessSource(fixture, 4096);
+    for (ProcessSample p : source.read()) {
+      assertEquals(statAndStatus(fixture, p.pid()), source.complete(p), "pid " + p.pid());
+      assertEquals(p.threads(), source.complete(p).threads(), "stat's thread count is status's");
+      // the fixture is a quiet machine: the estimate in stat is exact
+      assertEquals(source.complete(p).rssBytes(), p.rssBytes(), "rss of " + p.pid());
+    }
+  }
+
+  /** The same on the real /proc, for a sleeping process. */
+  @Test
+  void completedSampleEqualsStatAndStatusOnTheRealProc() throws Exception {
+    Process sleeper = new ProcessBuilder("sleep", "60").start();
+    try {
+      int pid = (int) sleeper.pid();
+      Path proc = Path.of("/proc");
+      ProcfsProcessSource source = new ProcfsProcessSource(proc);
+      // until sleep has settled: exec done, the same status twice in a row
+      ProcessSample expected = null;
+      ProcessSample before = null;
+      for (int attempt = 0; attempt < 100 && (expected == null || !expected.equals(before)); attempt++) {
+        Thread.sleep(50);
+        before = expected;
+        expected = statAndStatus(proc, pid);
+      }
+      ProcessSample partial = source.read().stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+      assertTrue(partial.partial());
+      assertTrue(expected.rssBytes() > 0, "sleep has resident pages");
+      assertEquals(expected, source.complete(partial));
+      // the estimate is off by at most the per-CPU batches of the kernel's counters
+      assertTrue(Math.abs(partial.rssBytes() - expected.rssBytes()) < 4L << 20, partial + " vs " + expected);
+    } finally {
+      sleeper.destroy();
+    }
   }
 
   @Test
