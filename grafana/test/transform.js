@@ -7,9 +7,14 @@
 // Used by vmcheck.py; installed from package-lock.json by grafana/test/run (npm ci).
 'use strict';
 
-// @grafana/data reads window.grafanaBootData for feature toggles when it loads; in node there is
-// no window, and the transformations themselves need none.
-globalThis.window = globalThis;
+// @grafana/data and the UI helpers it loads (react-use, nano-css) touch window, document and
+// history when they load; in node those come from jsdom. The transformations themselves need none.
+const { JSDOM } = require('jsdom');
+const dom = new JSDOM('<!doctype html><html><head></head><body></body></html>', { url: 'http://localhost/' });
+for (const name of ['window', 'document', 'navigator', 'history', 'location', 'localStorage', 'HTMLElement',
+  'Element', 'Node', 'getComputedStyle']) {
+  if (globalThis[name] === undefined) globalThis[name] = dom.window[name];
+}
 const {
   standardTransformers, standardTransformersRegistry, transformDataFrame, getFieldDisplayName, FieldType,
 } = require('@grafana/data');

@@ -748,8 +748,12 @@ def compose(config_path):
     r.check("--web.external-url=http" in am_args, "alertmanager: runs with --web.external-url")
     grafana_image = services.get("grafana", {}).get("image", "")
     m = re.fullmatch(r"grafana/grafana:(\d+)\.(\d+)\.(\d+)", grafana_image)
-    r.check(m is not None and tuple(map(int, m.groups())) >= (12, 4, 5),
-            f"grafana: image {grafana_image} is grafana/grafana (grafana-oss gets no images from 12.4.0) at 12.4.5 or later")
+    r.check(m is not None and tuple(map(int, m.groups())) >= (12, 4, 10),
+            f"grafana: image {grafana_image} is grafana/grafana (grafana-oss gets no images from 12.4.0) at 12.4.10 or later")
+    with open(os.path.join(HERE, "package.json"), encoding="utf-8") as f:
+        grafana_data = json.load(f).get("dependencies", {}).get("@grafana/data")
+    r.check(m is not None and grafana_data == ".".join(m.groups()),
+            f"grafana: the tests' @grafana/data {grafana_data} is the image's version {grafana_image}")
     for stateful in ("prometheus", "alertmanager", "grafana", "mysql"):
         vols = services.get(stateful, {}).get("volumes", []) or []
         r.check(any((isinstance(v, dict) and v.get("type") == "volume") or
