@@ -16,6 +16,9 @@
 #   fleet_ctl NAME FILE VALUE       write FILE=VALUE into the guest's control share (atomically)
 #   fleet_ctl_get NAME FILE         print a file the guest wrote into its control share
 
+# The guests mount the host over 9p: the newest kernel with those modules (the generic flavour;
+# Debian's cloud flavour has none).
+VMQ_NEED_KMODS=${VMQ_NEED_KMODS:-virtio_net 9pnet_virtio 9p}
 # shellcheck source-path=SCRIPTDIR/../..
 # shellcheck source=kernel-modules/test/qemu-lib.sh
 . "$VMWATCH_ROOT/kernel-modules/test/qemu-lib.sh"
