@@ -1,8 +1,8 @@
 # shellcheck shell=sh
 # Guest script of kernel-modules/test/run: runs inside the QEMU guest (busybox sh, 2 CPUs), sourced
 # by /init of qemu-lib.sh, with vwcheck in /bin, the vmwatch modules in /vmq/vmwatch and a
-# vmwatch_procs.ko built with the test knobs in /vmq/vmwatch-knobs. IDLE_COUNT is set by the host
-# in front of this script.
+# vmwatch_procs.ko built with the test knobs in /vmq/vmwatch-knobs. IDLE_COUNT (idle processes) and
+# LOAD_ROUNDS (load/unload rounds) are set by the host in front of this script.
 set -- /proc/vmwatch_cpu /proc/vmwatch_mem /proc/vmwatch_procs
 # The group the exporter's unit runs in (the package passes its gid the same way).
 GID=4242
@@ -175,10 +175,10 @@ done
 # shellcheck disable=SC2016 # expanded by the inner shell
 check files-gone-after-unload sh -c 'for f in "$@"; do [ ! -e "$f" ] || exit 1; done' sh "$@"
 
-say "PROGRESS load/unload 100 times"
+say "PROGRESS load/unload $LOAD_ROUNDS times"
 loop_ok=1
 i=1
-while [ "$i" -le 100 ]; do
+while [ "$i" -le "$LOAD_ROUNDS" ]; do
   load_all || { say "FAIL load-unload insmod in round $i"; loop_ok=0; break; }
   for f in "$@"; do
     [ "$(tail -n 1 "$f")" = end ] || { say "FAIL load-unload read $f in round $i"; loop_ok=0; }
@@ -187,6 +187,6 @@ while [ "$i" -le 100 ]; do
   [ $((i % 25)) -eq 0 ] && say "PROGRESS load/unload round $i"
   i=$((i + 1))
 done
-[ "$loop_ok" -eq 1 ] && [ "$i" -eq 101 ] && say "OK load-unload-100"
+[ "$loop_ok" -eq 1 ] && [ "$i" -eq $((LOAD_ROUNDS + 1)) ] && say "OK load-unload-$LOAD_ROUNDS"
 check modules-gone sh -c '! grep -q vmwatch /proc/modules'
 kill "$HOSTILE" "$THREADED"
