@@ -20,8 +20,8 @@ wait_file() {
 load_all() { vmq_load_vmwatch "gid=$GID"; }
 
 check load load_all || exit 1
-check mode-cpu-mem vwcheck mode 0444 0 /proc/vmwatch_cpu /proc/vmwatch_mem || exit 1
-check mode-procs vwcheck mode 0440 "$GID" /proc/vmwatch_procs || exit 1
+check mode-cpu-mem vwcheck mode 0444 0 /proc/vmwatch_cpu /proc/vmwatch_mem
+check mode-procs vwcheck mode 0440 "$GID" /proc/vmwatch_procs
 check format-cpu vwcheck format cpu
 check format-mem vwcheck format mem
 check format-procs vwcheck format procs
