@@ -10,11 +10,22 @@
  * sleeps under RCU); if the table grew in between, the copy is retried with a
  * bigger array. No lock is held while the output is printed. The array is
  * freed once the reader has passed the "end" line, or on close.
+ *
+ * Who may read: the file is 0440, owned by root and the group given by the
+ * gid= parameter (root only without it). Opening it also needs the reader and
+ * the procfs instance it is opened through to be in the initial pid
+ * namespace, the reader in the initial user namespace, and on a procfs
+ * mounted with hidepid= the mount's gid= group or CAP_SYS_PTRACE (a reader
+ * that could see every /proc/PID there). Pids and uids are those of the
+ * initial namespaces. See FORMAT.md, "Who may read".
  */
 #include <linux/cred.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/capability.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -27,9 +38,27 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
+#include <linux/version.h>
+
+#include "vmwatch_cputime.h"
 
 #define VMWATCH_PROCS_NAME "vmwatch_procs"
 #define SNAPSHOT_ATTEMPTS 8
+
+static unsigned int gid;
+module_param(gid, uint, 0444);
+MODULE_PARM_DESC(gid, "group (in the initial user namespace) that may read /proc/vmwatch_procs besides root; 0: root only");
+
+#ifdef VMWATCH_TEST_KNOBS
+/* Test builds only (make VMWATCH_TEST_KNOBS=1): force the retry path of vmwatch_take_snapshot(). */
+static unsigned int test_short_copies;
+module_param(test_short_copies, uint, 0644);
+MODULE_PARM_DESC(test_short_copies, "test builds: the first N copies of each snapshot get room for one process");
+static atomic_t test_retries = ATOMIC_INIT(0);
+module_param_named(test_retries, test_retries.counter, int, 0444);
+MODULE_PARM_DESC(test_retries, "test builds: copies retried because the table did not fit");
+#endif
 
 struct vmwatch_proc {
 	u64 rss_bytes;
@@ -67,10 +96,12 @@ static size_t vmwatch_count_processes(void)
 
 /*
  * Scale tick-sampled user/system time so that they add up to the exact run
- * time, never letting either go below what was reported before. This is the
- * kernel's own rule for /proc/PID/stat (cputime_adjust() in
- * kernel/sched/cputime.c, not exported), applied to the same per-group state,
- * so both report the same numbers and both stay monotonic.
+ * time, never letting either go below what was reported before: the kernel's
+ * own rule for /proc/PID/stat (cputime_adjust() in kernel/sched/cputime.c, not
+ * exported), applied to the same per-group prev_cputime under its lock. The
+ * arithmetic (vmwatch_cputime_split) is upstream's, clamp included, so the
+ * pair stored is the one /proc/PID/stat would store for the same samples, and
+ * both files report the same, monotonic, numbers.
  */
 static void vmwatch_cputime_adjust(struct prev_cputime *prev, u64 rtime, u64 utime, u64 stime,
 				   u64 *ut, u64 *st)
@@ -78,26 +109,10 @@ static void vmwatch_cputime_adjust(struct prev_cputime *prev, u64 rtime, u64 uti
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&prev->lock, flags);
-	if (prev->stime + prev->utime >= rtime)
-		goto out;
-	if (stime == 0)
-		utime = rtime;		/* no system ticks yet: all user */
-	else if (utime == 0)
-		stime = rtime;
-	else
-		stime = mul_u64_u64_div_u64(stime, rtime, stime + utime);
-	if (stime < prev->stime)
-		stime = prev->stime;
-	utime = rtime - stime;
-	if (utime < prev->utime) {
-		utime = prev->utime;
-		stime = rtime - utime;
+	if (vmwatch_cputime_split(prev->utime, prev->stime, rtime, utime, stime, ut, st)) {
+		prev->stime = *st;
+		prev->utime = *ut;
 	}
-	prev->stime = stime;
-	prev->utime = utime;
-out:
-	*ut = prev->utime;
-	*st = prev->stime;
 	raw_spin_unlock_irqrestore(&prev->lock, flags);
 }
 
@@ -134,6 +149,23 @@ static void vmwatch_group_cputime(struct task_struct *p, u64 *utime, u64 *stime)
 	vmwatch_cputime_adjust(&sig->prev_cputime, rtime, ut, st, utime, stime);
 }
 
+/*
+ * Resident pages as /proc/PID/status counts them. Since 6.2 the counters are
+ * per-CPU and get_mm_rss() reads them approximately (up to a batch per CPU
+ * off); /proc/PID/status sums them exactly (get_mm_counter_sum), and so does
+ * this. Before, the counters are plain atomics that both read alike.
+ */
+static u64 vmwatch_rss_pages(struct mm_struct *mm)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return percpu_counter_sum_positive(&mm->rss_stat[MM_FILEPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_SHMEMPAGES]);
+#else
+	return get_mm_rss(mm);
+#endif
+}
+
 /* Called under rcu_read_lock(): takes only spinlocks, never sleeps. */
 static void vmwatch_fill(struct vmwatch_proc *rec, struct task_struct *p)
 {
@@ -153,7 +185,7 @@ static void vmwatch_fill(struct vmwatch_proc *rec, struct task_struct *p)
 	rec->comm[TASK_COMM_LEN - 1] = '\0';
 	mm = p->mm;
 	if (mm && !(p->flags & PF_KTHREAD)) {
-		rec->rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+		rec->rss_bytes = vmwatch_rss_pages(mm) << PAGE_SHIFT;
 		rec->vsize_bytes = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
 	} else {
 		rec->rss_bytes = 0;
@@ -170,7 +202,11 @@ static int vmwatch_cmp_pid(const void *a, const void *b)
 	return pa < pb ? -1 : pa > pb;
 }
 
-/* One consistent copy of the process table, sorted by pid, or an ERR_PTR. */
+/*
+ * One consistent copy of the process table, sorted by pid, or an ERR_PTR:
+ * -ENOMEM, or -EBUSY when the table outgrew every copy (each try doubles the
+ * room; a reader may simply read again).
+ */
 static struct vmwatch_snapshot *vmwatch_take_snapshot(void)
 {
 	size_t capacity = vmwatch_count_processes();
@@ -180,16 +216,21 @@ static struct vmwatch_snapshot *vmwatch_take_snapshot(void)
 		struct vmwatch_snapshot *snap;
 		struct task_struct *p;
 		bool overflow = false;
-		size_t n = 0;
+		size_t n = 0, room;
 
 		capacity += capacity / 8 + 64;
-		/* Charged to the reader's memory cgroup: any user may open the file. */
-		snap = kvmalloc(struct_size(snap, procs, capacity), GFP_KERNEL_ACCOUNT);
+		room = capacity;
+#ifdef VMWATCH_TEST_KNOBS
+		if (attempt < READ_ONCE(test_short_copies))
+			room = 1;
+#endif
+		/* Charged to the reader's memory cgroup. */
+		snap = kvmalloc(struct_size(snap, procs, room), GFP_KERNEL_ACCOUNT);
 		if (!snap)
 			return ERR_PTR(-ENOMEM);
 		rcu_read_lock();
 		for_each_process(p) {
-			if (n == capacity) {
+			if (n == room) {
 				overflow = true;
 				break;
 			}
@@ -202,10 +243,14 @@ static struct vmwatch_snapshot *vmwatch_take_snapshot(void)
 			return snap;
 		}
 		kvfree(snap);
+#ifdef VMWATCH_TEST_KNOBS
+		atomic_inc(&test_retries);
+#endif
 		capacity *= 2;
 		cond_resched();
 	}
-	return ERR_PTR(-EAGAIN);
+	/* Not -EAGAIN: seq_file's traverse() takes that as "buffer grown, call again". */
+	return ERR_PTR(-EBUSY);
 }
 
 static void *vmwatch_procs_start(struct seq_file *m, loff_t *pos)
@@ -291,8 +336,32 @@ static const struct seq_operations vmwatch_procs_seq_ops = {
 	.show = vmwatch_procs_show,
 };
 
+/*
+ * The rules of FORMAT.md, "Who may read", checked at open (the 0440 mode and
+ * its owners are checked by the VFS before this): a reader sees the whole
+ * table with initial-namespace pids and uids, so only a reader whose own
+ * /proc would show all of it may open the file.
+ */
+static int vmwatch_procs_may_open(struct inode *inode)
+{
+	struct proc_fs_info *fs_info = proc_sb_info(inode->i_sb);
+
+	if (task_active_pid_ns(current) != &init_pid_ns || fs_info->pid_ns != &init_pid_ns)
+		return -EACCES;
+	if (current_user_ns() != &init_user_ns)
+		return -EACCES;
+	if (fs_info->hide_pid != HIDEPID_OFF && !in_group_p(fs_info->pid_gid) &&
+	    !ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE))
+		return -EACCES;
+	return 0;
+}
+
 static int vmwatch_procs_open(struct inode *inode, struct file *file)
 {
+	int ret = vmwatch_procs_may_open(inode);
+
+	if (ret)
+		return ret;
 	return seq_open(file, &vmwatch_procs_seq_ops);
 }
 
@@ -314,8 +383,15 @@ static const struct proc_ops vmwatch_procs_ops = {
 
 static int __init vmwatch_procs_init(void)
 {
-	if (!proc_create(VMWATCH_PROCS_NAME, 0444, NULL, &vmwatch_procs_ops))
+	kgid_t group = make_kgid(&init_user_ns, gid);
+	struct proc_dir_entry *pde;
+
+	if (!gid_valid(group))
+		return -EINVAL;
+	pde = proc_create(VMWATCH_PROCS_NAME, 0440, NULL, &vmwatch_procs_ops);
+	if (!pde)
 		return -ENOMEM;
+	proc_set_user(pde, GLOBAL_ROOT_UID, group);
 	return 0;
 }
 

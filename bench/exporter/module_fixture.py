@@ -30,9 +30,9 @@ def mem_file(meminfo_text: str) -> str:
         key, _, rest = line.partition(":")
         kib[key] = int(rest.split()[0])
     keys = [("total_bytes", "MemTotal"), ("free_bytes", "MemFree"), ("available_bytes", "MemAvailable"),
-            ("buffers_bytes", "Buffers"), ("cached_bytes", "Cached"), ("swap_total_bytes", "SwapTotal"),
-            ("swap_free_bytes", "SwapFree")]
-    return "vmwatch_mem 1\n" + "".join("%s %d\n" % (k, kib[m] * 1024) for k, m in keys) + "end\n"
+            ("buffers_bytes", "Buffers"), ("cached_bytes", "Cached")]
+    # format version 2: swap is not in the module file (the exporter reads it from meminfo)
+    return "vmwatch_mem 2\n" + "".join("%s %d\n" % (k, kib[m] * 1024) for k, m in keys) + "end\n"
 
 def procs_file():
     lines = ["vmwatch_procs 1",

@@ -16,10 +16,9 @@
 #   fleet_ctl NAME FILE VALUE       write FILE=VALUE into the guest's control share (atomically)
 #   fleet_ctl_get NAME FILE         print a file the guest wrote into its control share
 
-# The guests mount the host's root over 9p and talk through virtio-net: the newest kernel that has
-# those (Debian's cloud flavour has no 9p).
-FLEET_KMODS="virtio_pci virtio_net 9pnet_virtio 9p"
-VMQ_NEEDS_KMODS=${VMQ_NEEDS_KMODS-$FLEET_KMODS}
+# The guests mount the host over 9p: the newest kernel with those modules (the generic flavour;
+# Debian's cloud flavour has none).
+VMQ_NEED_KMODS=${VMQ_NEED_KMODS:-virtio_net 9pnet_virtio 9p}
 # shellcheck source-path=SCRIPTDIR/../..
 # shellcheck source=kernel-modules/test/qemu-lib.sh
 . "$VMWATCH_ROOT/kernel-modules/test/qemu-lib.sh"
@@ -32,8 +31,7 @@ fleet_build_initrd() {
   vmq_require
   vmq_build_modules "$dir/modules"
   vmq_stage_new "$dir/root"
-  # shellcheck disable=SC2086  # a list of names
-  vmq_stage_kmods "$dir/root" $FLEET_KMODS
+  vmq_stage_kmods "$dir/root" virtio_pci virtio_net 9pnet_virtio 9p
   for m in vmwatch_cpu vmwatch_mem vmwatch_procs; do
     vmq_stage_file "$dir/root" "$dir/modules/$m.ko" "/vmq/vmwatch/$m.ko"
   done

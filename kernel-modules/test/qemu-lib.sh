@@ -9,26 +9,38 @@
 #   VMQ_KDIR      kernel headers for module builds          (/usr/src/linux-headers-$VMQ_KVER,
 #                                                            else /lib/modules/$VMQ_KVER/build)
 #   VMQ_MODDIR    the kernel's own modules                  (/lib/modules/$VMQ_KVER)
-#   VMQ_NEEDS_KMODS  kernel modules a guest stages (vmq_stage_kmods); when set, only kernels that
-#                 have them (as modules or built in) are chosen: Debian's cloud flavour has no 9p
 #   VMQ_BOOT_DIR, VMQ_HEADERS_ROOT, VMQ_MODULES_ROOT
 #                 where kernels are looked for              (/boot, /usr/src, /lib/modules)
 # A kernel is usable when it has an image (vmlinuz-V), its modules (V/modules.dep) and headers
 # (linux-headers-V/Makefile or V/build/Makefile). No version is written down: Debian's point
 # releases move the ABI (6.1.0-56 -> 6.1.0-57), so the newest usable one (sort -V) is taken.
+#   VMQ_NEED_KMODS  Debian modules the guest needs (e.g. "9p 9pnet_virtio"); set before sourcing,
+#                 the default kernel is then the newest usable one that has them all, as modules
+#                 or built in (Debian's cloud flavour has no 9p, e1000 or virtio-pci modules)
+#   VMQ_SMP       guest CPUs                                (1)
 #   VMQ_MEM       guest memory                              (512M)
 #   VMQ_APPEND    extra kernel command line words           (empty)
 #   VMQ_SRC_DIR   module sources that vmq_build_modules builds (kernel-modules/; a copy with a
 #                 deliberate bug shows that the tests catch it)
 #
 # Host functions:
+#   vmq_kernels                 every usable kernel version, oldest first
+#   vmq_kernels_with MOD...     the usable kernels that have every MOD (module or built in)
+#   vmq_flavour V               the flavour of version V: amd64, cloud-amd64, rt-amd64, ...
+#   vmq_line V                  the line of version V: 6.1, 6.12, ...
+#   vmq_use_kernel V            boot and build for V from now on (sets VMQ_KVER, VMQ_KERNEL,
+#                               VMQ_KDIR, VMQ_MODDIR)
 #   vmq_require                 fail (never skip) when qemu, busybox, the kernel image, its headers,
 #                               gcc with static libc or cpio are missing
-#   vmq_build_modules OUTDIR    build vmwatch_{cpu,mem,procs}.ko out of tree (W=1, -Werror) into OUTDIR
+#   vmq_build_modules OUTDIR [MAKE-ARG...]
+#                               build vmwatch_{cpu,mem,procs}.ko out of tree with W=1 and every
+#                               warning an error (VMWATCH_WERROR=1) into OUTDIR; MAKE-ARGs are
+#                               added (VMWATCH_TEST_KNOBS=1: the test-only module parameters)
 #   vmq_build_vwcheck OUT       build the static guest checker kernel-modules/test/vwcheck.c as OUT
 #   vmq_stage_new DIR           start an initramfs tree in DIR: busybox, /init, guest helpers
 #   vmq_stage_kmods DIR MOD...  add the Debian kernel modules MOD... and their dependencies; /init
-#                               loads them in dependency order before the guest script runs
+#                               loads them in dependency order before the guest script runs; a
+#                               MOD built into the kernel is skipped
 #   vmq_stage_file DIR SRC DEST copy SRC to DEST inside the initramfs (DEST is absolute)
 #   vmq_stage_script DIR FILE   the guest script: /init sources it after mounting /proc, /sys, /dev
 #   vmq_pack DIR OUT            write the initramfs DIR as an uncompressed newc cpio OUT
@@ -48,7 +60,8 @@
 #   check NAME CMD...           run CMD; its output goes to the host as "LOG NAME: ..." lines, then
 #                               "OK NAME" or "FAIL NAME rc=N"
 #   vmq_send_file NAME PATH     send PATH to the host as "FILE NAME <line>" lines
-#   vmq_load_vmwatch            insmod the three vmwatch modules from /vmq/vmwatch (if staged there)
+#   vmq_load_vmwatch [ARG...]   insmod the three vmwatch modules from /vmq/vmwatch (if staged there);
+#                               ARGs are vmwatch_procs parameters (gid=N)
 # The results channel is the guest's second serial port (/dev/ttyS1), so kernel messages on the
 # console (ttyS0) never interleave with results.
 
@@ -69,26 +82,45 @@ vmq_headers_dir() {
   return 1
 }
 
-# vmq_has_kmod V MOD: kernel V has MOD, as a loadable module or built in.
-vmq_has_kmod() {
-  grep -qE "/$2\.ko(\.xz)?(:|\$)" "$VMQ_MODULES_ROOT/$1/modules.dep" "$VMQ_MODULES_ROOT/$1/modules.builtin" 2>/dev/null
-}
-
-# vmq_kernels: every usable kernel version (with each module of VMQ_NEEDS_KMODS), oldest first.
+# vmq_kernels: every usable kernel version, oldest first (sort -V).
 vmq_kernels() {
-  local img v m
+  local img v
   for img in "$VMQ_BOOT_DIR"/vmlinuz-*; do
     [ -r "$img" ] || continue
     v=${img##*/vmlinuz-}
-    [ -f "$VMQ_MODULES_ROOT/$v/modules.dep" ] || continue
-    vmq_headers_dir "$v" >/dev/null || continue
-    for m in ${VMQ_NEEDS_KMODS:-}; do vmq_has_kmod "$v" "$m" || continue 2; done
-    echo "$v"
+    [ -f "$VMQ_MODULES_ROOT/$v/modules.dep" ] && vmq_headers_dir "$v" >/dev/null && echo "$v"
   done | sort -V
 }
 
+# vmq_has_kmod V MOD: kernel V has MOD as a module or built in.
+vmq_has_kmod() {
+  grep -qE "/$2\.ko(\.xz)?:" "$VMQ_MODULES_ROOT/$1/modules.dep" \
+    || grep -qE "/$2\.ko$" "$VMQ_MODULES_ROOT/$1/modules.builtin" 2>/dev/null
+}
+
+vmq_kernels_with() {
+  local v m ok
+  for v in $(vmq_kernels); do
+    ok=1
+    for m in "$@"; do vmq_has_kmod "$v" "$m" || { ok=0; break; }; done
+    if [ "$ok" = 1 ]; then echo "$v"; fi
+  done
+}
+
+# 6.1.0-57-cloud-amd64 -> cloud-amd64, 6.12.117+deb12-amd64 -> amd64.
+vmq_flavour() { sed -E 's/^[0-9]+\.[0-9]+[^-]*-([0-9]+-)?//' <<<"$1"; }
+vmq_line() { sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$1"; }
+
+vmq_use_kernel() {
+  VMQ_KVER=$1
+  VMQ_KERNEL=$VMQ_BOOT_DIR/vmlinuz-$VMQ_KVER
+  VMQ_KDIR=$(vmq_headers_dir "$VMQ_KVER" || echo "$VMQ_HEADERS_ROOT/linux-headers-$VMQ_KVER")
+  VMQ_MODDIR=$VMQ_MODULES_ROOT/$VMQ_KVER
+}
+
 if [ -z "${VMQ_KVER:-}" ]; then
-  VMQ_KVER=$(vmq_kernels | tail -n 1)
+  # shellcheck disable=SC2086 # one word per module
+  VMQ_KVER=$(vmq_kernels_with ${VMQ_NEED_KMODS:-} | tail -n 1)
   VMQ_KVER_CHOSEN=newest
 else
   VMQ_KVER_CHOSEN=VMQ_KVER
@@ -97,13 +129,14 @@ VMQ_KERNEL=${VMQ_KERNEL:-$VMQ_BOOT_DIR/vmlinuz-$VMQ_KVER}
 VMQ_KDIR=${VMQ_KDIR:-$(vmq_headers_dir "$VMQ_KVER" || echo "$VMQ_HEADERS_ROOT/linux-headers-$VMQ_KVER")}
 VMQ_MODDIR=${VMQ_MODDIR:-$VMQ_MODULES_ROOT/$VMQ_KVER}
 VMQ_MEM=${VMQ_MEM:-512M}
+VMQ_SMP=${VMQ_SMP:-1}
 VMQ_APPEND=${VMQ_APPEND:-}
 VMQ_SRC_DIR=${VMQ_SRC_DIR:-$(cd "$VMQ_LIB_DIR/.." && pwd)}
 # Console lines that fail a run: the issue's five, plus panics, RCU stalls, hung tasks and UBSAN.
 VMQ_CONSOLE_BAD='BUG:|WARNING:|Oops|Call Trace|general protection|Kernel panic|detected stall|blocked for more than|UBSAN:'
 
 vmq_require() {
-  [ -n "$VMQ_KVER" ] || die "no kernel in $VMQ_BOOT_DIR has its modules and headers${VMQ_NEEDS_KMODS:+ and $VMQ_NEEDS_KMODS}: install linux-image-amd64 and linux-headers-amd64 (scripts/setup)"
+  [ -n "$VMQ_KVER" ] || die "no kernel in $VMQ_BOOT_DIR has its modules and headers${VMQ_NEED_KMODS:+ and the modules $VMQ_NEED_KMODS}: install linux-image-amd64 and linux-headers-amd64 (scripts/setup)"
   need qemu-system-x86_64 qemu-system-x86
   need busybox busybox-static
   need gcc gcc
@@ -113,7 +146,7 @@ vmq_require() {
   [ -f "$VMQ_KDIR/Makefile" ] || die "kernel headers $VMQ_KDIR are missing: install linux-headers-amd64 (scripts/setup)"
   [ -f "$VMQ_MODDIR/modules.dep" ] || die "kernel modules $VMQ_MODDIR are missing: install linux-image-amd64 (scripts/setup)"
   if [ "$VMQ_KVER_CHOSEN" = newest ]; then
-    log "kernel $VMQ_KVER: the newest with modules and headers${VMQ_NEEDS_KMODS:+ and $VMQ_NEEDS_KMODS} of: $(vmq_kernels | xargs)"
+    log "kernel $VMQ_KVER: the newest with modules and headers${VMQ_NEED_KMODS:+ and $VMQ_NEED_KMODS} of: $(vmq_kernels | xargs)"
   else
     log "kernel $VMQ_KVER (set by VMQ_KVER)"
   fi
@@ -126,16 +159,17 @@ vmq_require() {
 
 vmq_build_modules() {
   local out=$1 build
+  shift
   build=$out/build
   rm -rf "$build" && mkdir -p "$build" "$out"
   cp "$VMQ_SRC_DIR"/vmwatch_cpu.c "$VMQ_SRC_DIR"/vmwatch_mem.c "$VMQ_SRC_DIR"/vmwatch_procs.c \
-    "$VMQ_SRC_DIR"/Makefile "$build"/
-  log "building the modules against $VMQ_KDIR (W=1, -Werror)"
-  if ! make -s -C "$build" KDIR="$VMQ_KDIR" W=1 >"$out/build.log" 2>&1; then
+    "$VMQ_SRC_DIR"/vmwatch_cputime.h "$VMQ_SRC_DIR"/Makefile "$build"/
+  log "building the modules against $VMQ_KDIR (W=1, warnings are errors${*:+, $*})"
+  if ! make -s -C "$build" KDIR="$VMQ_KDIR" W=1 VMWATCH_WERROR=1 "$@" >"$out/build.log" 2>&1; then
     cat "$out/build.log" >&2
     die "module build failed"
   fi
-  # Any compiler warning fails the build too (-Werror); kbuild notes about BTF are not warnings.
+  # Any compiler warning fails the build too; kbuild notes about BTF are not warnings.
   if grep -i 'warning:' "$out/build.log" >&2; then die "module build printed warnings"; fi
   cp "$build"/vmwatch_cpu.ko "$build"/vmwatch_mem.ko "$build"/vmwatch_procs.ko "$out"/
 }
@@ -165,8 +199,8 @@ vmq_send_file() {
   while IFS= read -r line; do say "FILE $1 $line"; done <"$2"
 }
 vmq_load_vmwatch() {
-  local m
-  for m in vmwatch_cpu vmwatch_mem vmwatch_procs; do insmod "/vmq/vmwatch/$m.ko" || return 1; done
+  insmod /vmq/vmwatch/vmwatch_cpu.ko && insmod /vmq/vmwatch/vmwatch_mem.ko \
+    && insmod /vmq/vmwatch/vmwatch_procs.ko "$@"
 }
 EOF
   cat >"$dir/init" <<'EOF'
@@ -202,11 +236,11 @@ vmq_module_order() {
   local mod line deps i
   local -a parts
   for mod in "$@"; do
-    line=$(grep -E "/${mod}\.ko(\.xz)?:" "$VMQ_MODDIR/modules.dep" | head -1) || true
-    if [ -z "$line" ] && grep -qE "/${mod}\.ko\$" "$VMQ_MODDIR/modules.builtin" 2>/dev/null; then
-      continue # built into this kernel
+    line=$(grep -E "/${mod}\.ko(\.xz)?:" "$VMQ_MODDIR/modules.dep" | head -1) || true # none: pipefail
+    if [ -z "$line" ]; then
+      grep -qE "/${mod}\.ko$" "$VMQ_MODDIR/modules.builtin" 2>/dev/null && continue
+      die "kernel module $mod is neither in $VMQ_MODDIR/modules.dep nor built in"
     fi
-    [ -n "$line" ] || die "kernel module $mod is not in $VMQ_MODDIR/modules.dep"
     deps=${line#*:}
     read -r -a parts <<<"$deps"
     for ((i = ${#parts[@]} - 1; i >= 0; i--)); do echo "${parts[i]}"; done
@@ -215,9 +249,11 @@ vmq_module_order() {
 }
 
 vmq_stage_kmods() {
-  local dir=$1 path name
+  local dir=$1 path name order
   shift
+  order=$(vmq_module_order "$@") || exit 1
   while read -r path; do
+    [ -n "$path" ] || continue
     name=$(basename "$path")
     name=${name%.xz}
     grep -qx "$name" "$dir/vmq/mods.list" && continue
@@ -226,7 +262,7 @@ vmq_stage_kmods() {
       *) cp "$VMQ_MODDIR/$path" "$dir/vmq/mods/$name" ;;
     esac
     echo "$name" >>"$dir/vmq/mods.list"
-  done < <(vmq_module_order "$@")
+  done <<<"$order"
 }
 
 vmq_stage_file() {
@@ -246,7 +282,7 @@ vmq_boot() {
   shift 3
   : >"$prefix.console"
   : >"$prefix.results"
-  qemu-system-x86_64 -nographic -no-reboot -monitor none -m "$VMQ_MEM" -smp 1 -accel tcg \
+  qemu-system-x86_64 -nographic -no-reboot -monitor none -m "$VMQ_MEM" -smp "$VMQ_SMP" -accel tcg \
     -kernel "$VMQ_KERNEL" -initrd "$initrd" \
     -append "console=ttyS0 panic=-1 oops=panic rdinit=/init $VMQ_APPEND" \
     -serial "file:$prefix.console" -serial "file:$prefix.results" "$@" \

@@ -5,7 +5,7 @@
  * Built static on the host (gcc -static). Every subcommand prints what it
  * found and exits 0 only when every check held.
  *
- *   vwcheck mode FILE...                 each FILE is a regular file with mode 0444
+ *   vwcheck mode OCTAL GID FILE...       each FILE is a regular file with that mode, owner 0:GID
  *   vwcheck format cpu|mem|procs [CHUNK] read the file CHUNK bytes at a time and validate it
  *   vwcheck file cpu|mem|procs PATH      validate a saved copy (golden file) the same way
  *   vwcheck cpu                          compare /proc/vmwatch_cpu with /proc/stat; monotonic
@@ -19,6 +19,19 @@
  *   vwcheck seek cpu|mem|procs           lseek/pread on one open file; each whole read validates
  *   vwcheck hold FILE READYFILE GOFILE   open FILE, read a little, wait for GOFILE, read on (EIO)
  *   vwcheck bench REPS                   time the whole table: vmwatch_procs vs /proc/PID/{stat,status}
+ *   vwcheck as UID GID GROUPS CMD...     run CMD as UID/GID with supplementary GROUPS (comma list or -)
+ *   vwcheck access PATH allow|deny       open+read PATH: allow = a valid table, deny = open fails EACCES
+ *   vwcheck spawn-uids SECONDS           start processes with euid 1000, euid 2000 (ruid 1000) and
+ *                                        uid 0 in a user namespace mapped to 100000; print the pids
+ *   vwcheck uids PID:UID...              the table lists each PID with that uid
+ *   vwcheck read-until-gone PATH READY   read PATH whole in 4 KiB reads, again and again, until open
+ *                                        fails ENOENT (module unloaded); every read either valid or EIO
+ *   vwcheck mem-move DEV                 memory figures follow allocation, page cache, and reads of
+ *                                        block device DEV (buffers), each against /proc/meminfo
+ *   vwcheck busy PATH                    read() and pread() at offset 100 both fail with EBUSY
+ *                                        within 20 s each (the table never fits: test knob)
+ *   vwcheck swap-use MIB READY GO        allocate MIB and touch it (pushed to swap by a memory
+ *                                        cgroup), touch half again (swap cache), wait for GO
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -32,6 +45,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -44,9 +60,15 @@
 
 static int failures;
 
-/* One "CHECK-FAIL ..." line: the host fails the run on it. */
+/* One "CHECK-FAIL ..." line: the host fails the run on it. The first 30 are printed. */
 static void report_failure(const char *fmt, va_list ap)
 {
+	if (failures > 30)
+		return;
+	if (failures == 30) {
+		puts("CHECK-FAIL (more failures not shown)");
+		return;
+	}
 	fputs("CHECK-FAIL ", stdout);
 	vprintf(fmt, ap);
 	fputc('\n', stdout);
@@ -225,6 +247,12 @@ struct cpu_rec {
 	uint64_t cpu, v[8];
 };
 
+/* Format version of each file: vmwatch_mem is at 2 (swap left out), the others at 1. */
+static const char *file_version(const char *name)
+{
+	return strcmp(name, "vmwatch_mem") ? "1" : "2";
+}
+
 static int check_common(const char *buf, size_t len, const char *name)
 {
 	size_t i;
@@ -241,7 +269,7 @@ static int check_common(const char *buf, size_t len, const char *name)
 	}
 	if (len == 0 || buf[len - 1] != '\n')
 		return fail("%s: empty or last line not ended by newline", name), -1;
-	snprintf(header, sizeof(header), "%s 1\n", name);
+	snprintf(header, sizeof(header), "%s %s\n", name, file_version(name));
 	if (strncmp(buf, header, strlen(header)))
 		return fail("%s: bad header", name), -1;
 	if (len < 4 || strcmp(buf + len - 4, "end\n") || (len > 4 && buf[len - 5] != '\n'))
@@ -253,8 +281,10 @@ static const char CPU_COLUMNS[] =
 	"cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
 static const char PROCS_COLUMNS[] =
 	"pid ppid uid state threads rss_bytes vsize_bytes utime_ns stime_ns start_time_ns name";
-static const char *MEM_KEYS[] = { "total_bytes", "free_bytes", "available_bytes", "buffers_bytes",
-				  "cached_bytes", "swap_total_bytes", "swap_free_bytes" };
+/* vmwatch_mem version 2: no swap keys (the exporter reads swap from /proc/meminfo). */
+#define MEM_KEY_COUNT 5
+static const char *MEM_KEYS[MEM_KEY_COUNT] = { "total_bytes", "free_bytes", "available_bytes",
+					       "buffers_bytes", "cached_bytes" };
 
 /* Parses and validates /proc/vmwatch_cpu content; returns the record count or -1. */
 static int parse_cpu(char *buf, size_t len, struct cpu_rec *recs, int max)
@@ -303,9 +333,9 @@ static int parse_mem(char *buf, size_t len, uint64_t *vals)
 	if (check_common(buf, len, "vmwatch_mem"))
 		return -1;
 	n = split_lines(buf, len, &lines);
-	if (n != 9)
-		return fail("vmwatch_mem: %zu lines, expected 9", n), free(lines), -1;
-	for (i = 0; i < 7; i++) {
+	if (n != MEM_KEY_COUNT + 2)
+		return fail("vmwatch_mem: %zu lines, expected %d", n, MEM_KEY_COUNT + 2), free(lines), -1;
+	for (i = 0; i < MEM_KEY_COUNT; i++) {
 		char *f[3];
 
 		if (split_fields(lines[i + 1], f, 2) != 2 || strcmp(f[0], MEM_KEYS[i]) ||
@@ -371,7 +401,7 @@ bad:
 	return count;
 }
 
-static int cmd_mode(int argc, char **argv)
+static int cmd_mode(unsigned int mode, unsigned int gid, int argc, char **argv)
 {
 	int i;
 
@@ -380,10 +410,12 @@ static int cmd_mode(int argc, char **argv)
 
 		if (stat(argv[i], &st))
 			fail("%s: %s", argv[i], strerror(errno));
-		else if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0444)
-			fail("%s: mode %o, expected regular file 0444", argv[i], st.st_mode);
+		else if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode || st.st_uid != 0 ||
+			 st.st_gid != gid)
+			fail("%s: mode %o owner %u:%u, expected regular file %o 0:%u", argv[i],
+			     st.st_mode, st.st_uid, st.st_gid, mode, gid);
 		else
-			printf("%s mode 0444 regular\n", argv[i]);
+			printf("%s mode %o owner 0:%u regular\n", argv[i], mode, gid);
 	}
 	return failures ? 1 : 0;
 }
@@ -398,9 +430,9 @@ static long validate(const char *which, char *buf, size_t len)
 
 		n = parse_cpu(buf, len, recs, 1024);
 	} else if (!strcmp(which, "mem")) {
-		uint64_t vals[7];
+		uint64_t vals[MEM_KEY_COUNT];
 
-		n = parse_mem(buf, len, vals) ? -1 : 7;
+		n = parse_mem(buf, len, vals) ? -1 : MEM_KEY_COUNT;
 	} else if (!strcmp(which, "procs")) {
 		struct proc_rec *recs = NULL;
 
@@ -534,14 +566,14 @@ static uint64_t meminfo_kib(const char *text, const char *key)
 	return v;
 }
 
-static int cmd_mem(void)
+/* Reads vmwatch_mem between two reads of /proc/meminfo into vals; 0 when they agree. */
+static int mem_compare(uint64_t *vals)
 {
-	static const char *mi[] = { "MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached",
-				    "SwapTotal", "SwapFree" };
+	static const char *mi[MEM_KEY_COUNT] = { "MemTotal", "MemFree", "MemAvailable", "Buffers",
+						 "Cached" };
 	char *m1, *m2, *buf;
-	uint64_t vals[7];
 	size_t len;
-	int i;
+	int i, bad = 0;
 
 	m1 = slurp("/proc/meminfo", 4096, NULL);
 	buf = slurp("/proc/vmwatch_mem", 4096, &len);
@@ -549,25 +581,167 @@ static int cmd_mem(void)
 	if (!m1 || !m2 || !buf)
 		die("cannot read meminfo or vmwatch_mem: %s", strerror(errno));
 	if (parse_mem(buf, len, vals))
-		return 1;
-	for (i = 0; i < 7; i++) {
+		return -1;
+	if (strstr(m1, "SwapTotal:") == NULL)
+		die("/proc/meminfo has no SwapTotal");
+	for (i = 0; i < MEM_KEY_COUNT; i++) {
 		uint64_t x = meminfo_kib(m1, mi[i]) * 1024, y = meminfo_kib(m2, mi[i]) * 1024;
 		uint64_t lo = x < y ? x : y, hi = x < y ? y : x;
-		uint64_t slack = (i == 0 || i >= 5) ? 0 : 4ULL << 20; /* total and swap are exact */
+		uint64_t slack = i == 0 ? 0 : 4ULL << 20; /* total is exact */
 
-		if (vals[i] + slack < lo || vals[i] > hi + slack)
+		if (vals[i] + slack < lo || vals[i] > hi + slack) {
 			fail("%s = %llu, /proc/meminfo %s = %llu..%llu", MEM_KEYS[i],
 			     (unsigned long long)vals[i], mi[i], (unsigned long long)lo,
 			     (unsigned long long)hi);
+			bad = -1;
+		}
 	}
-	if (!vals[0] || vals[1] > vals[0] || vals[2] > vals[0])
+	if (!vals[0] || vals[1] > vals[0] || vals[2] > vals[0]) {
 		fail("vmwatch_mem: inconsistent totals");
-	printf("vmwatch_mem: total %llu bytes == MemTotal, all keys agree with /proc/meminfo\n",
-	       (unsigned long long)vals[0]);
+		bad = -1;
+	}
 	free(m1);
 	free(m2);
 	free(buf);
+	return bad;
+}
+
+static int cmd_mem(void)
+{
+	uint64_t vals[MEM_KEY_COUNT];
+
+	if (mem_compare(vals))
+		return 1;
+	printf("vmwatch_mem: total %llu bytes == MemTotal, all keys agree with /proc/meminfo\n",
+	       (unsigned long long)vals[0]);
+	return 0;
+}
+
+static void print_mem(const char *when, const uint64_t *v)
+{
+	printf("%-28s free %6llu MiB  available %6llu MiB  buffers %5llu MiB  cached %6llu MiB\n", when,
+	       (unsigned long long)(v[1] >> 20), (unsigned long long)(v[2] >> 20),
+	       (unsigned long long)(v[3] >> 20), (unsigned long long)(v[4] >> 20));
+}
+
+/* A figure must have moved by at least MIB MiB in the given direction. */
+static void moved(const char *what, uint64_t before, uint64_t after, int up, uint64_t mib)
+{
+	int ok = up ? after >= before + (mib << 20) : after + (mib << 20) <= before;
+
+	if (!ok)
+		fail("%s: %llu -> %llu bytes, expected to %s by at least %llu MiB", what,
+		     (unsigned long long)before, (unsigned long long)after, up ? "grow" : "shrink",
+		     (unsigned long long)mib);
+}
+
+/*
+ * Memory figures that move: 256 MiB allocated and touched (free and available
+ * drop), 128 MiB written to a tmpfs file (cached grows), DEV read through its
+ * page cache (buffers grow); after each, every key agrees with /proc/meminfo.
+ */
+static int cmd_mem_move(const char *dev)
+{
+	uint64_t v0[MEM_KEY_COUNT], v1[MEM_KEY_COUNT], v2[MEM_KEY_COUNT], v3[MEM_KEY_COUNT];
+	size_t anon = 256UL << 20, i;
+	static char block[1 << 20];
+	char *mem;
+	int fd;
+
+	if (mem_compare(v0))
+		return 1;
+	print_mem("start", v0);
+	mem = mmap(NULL, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	for (i = 0; i < anon; i += 4096)
+		mem[i] = 1;
+	if (mem_compare(v1))
+		return 1;
+	print_mem("256 MiB allocated", v1);
+	moved("free_bytes after allocating", v0[1], v1[1], 0, 200);
+	moved("available_bytes after allocating", v0[2], v1[2], 0, 200);
+
+	fd = open("/tmp/vw-cache", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die("/tmp/vw-cache: %s", strerror(errno));
+	memset(block, 'c', sizeof(block));
+	for (i = 0; i < 128; i++)
+		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+			die("write /tmp/vw-cache: %s", strerror(errno));
+	close(fd);
+	if (mem_compare(v2))
+		return 1;
+	print_mem("128 MiB in the page cache", v2);
+	moved("cached_bytes after writing 128 MiB", v1[4], v2[4], 1, 100);
+
+	fd = open(dev, O_RDONLY);
+	if (fd < 0)
+		die("%s: %s", dev, strerror(errno));
+	{
+		ssize_t n;
+		size_t total = 0;
+
+		while ((n = read(fd, block, sizeof(block))) > 0)
+			total += (size_t)n;
+		if (total < (48UL << 20))
+			fail("%s: read only %zu bytes", dev, total);
+	}
+	/* Still open: the last close of a block device drops its page cache. */
+	if (mem_compare(v3))
+		return 1;
+	close(fd);
+	print_mem("block device read", v3);
+	moved("buffers_bytes after reading the block device", v2[3], v3[3], 1, 40);
+	munmap(mem, anon);
+	unlink("/tmp/vw-cache");
 	return failures ? 1 : 0;
+}
+
+/* Run by the guest in a memory cgroup smaller than MIB: part of it goes to swap. */
+static int cmd_swap_use(long mib, const char *ready, const char *go)
+{
+	size_t len = (size_t)mib << 20, i;
+	char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile char sink = 0;
+	int waited = 0;
+	FILE *f;
+
+	if (mem == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	pid_t sharer;
+
+	for (i = 0; i < len; i += 4096)
+		mem[i] = (char)(i >> 12);
+	/*
+	 * A child shares every page, so a swapped-out page has two users and
+	 * comes back in through the swap cache (a zram page with one user
+	 * skips it): SwapCached grows, which Cached must not count.
+	 */
+	sharer = fork();
+	if (sharer < 0)
+		die("fork: %s", strerror(errno));
+	if (sharer == 0) {
+		alarm(300);
+		for (;;)
+			pause();
+	}
+	for (i = 0; i < len / 2; i += 4096)
+		sink ^= mem[i];
+	f = fopen(ready, "w");
+	if (f)
+		fclose(f);
+	while (access(go, F_OK)) {
+		if (++waited > 1200) {
+			kill(sharer, SIGKILL);
+			die("no go signal after 120 s");
+		}
+		usleep(100000);
+	}
+	(void)sink;
+	kill(sharer, SIGKILL);
+	waitpid(sharer, NULL, 0);
+	return 0;
 }
 
 /* Sorted pids under /proc. */
@@ -1056,7 +1230,8 @@ static int cmd_seek(const char *which)
 	long n;
 
 	snprintf(path, sizeof(path), "/proc/vmwatch_%s", which);
-	hlen = (size_t)snprintf(header, sizeof(header), "vmwatch_%s 1\n", which);
+	hlen = (size_t)snprintf(header, sizeof(header), "vmwatch_%s %s\n", which,
+				strcmp(which, "mem") ? "1" : "2");
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		die("%s: %s", path, strerror(errno));
@@ -1123,6 +1298,254 @@ static int cmd_hold(const char *path, const char *ready, const char *go)
 	printf("read after unload: %s after %zd more bytes\n", n < 0 ? strerror(errno) : "end of file",
 	       total);
 	close(fd);
+	return failures ? 1 : 0;
+}
+
+/* Parses "1,2,3" (or "-": none) into gids; the count. */
+static int parse_groups(const char *list, gid_t *gids, int max)
+{
+	int n = 0;
+	char *copy = strdup(list), *tok, *save = NULL;
+
+	if (!strcmp(list, "-"))
+		return free(copy), 0;
+	for (tok = strtok_r(copy, ",", &save); tok && n < max; tok = strtok_r(NULL, ",", &save))
+		gids[n++] = (gid_t)strtoul(tok, NULL, 10);
+	free(copy);
+	return n;
+}
+
+static int cmd_as(uid_t uid, gid_t gid, const char *groups, char **cmd)
+{
+	gid_t gids[32];
+	int n = parse_groups(groups, gids, 32);
+
+	if (setgroups((size_t)n, gids) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		die("cannot become uid %u gid %u: %s", uid, gid, strerror(errno));
+	execvp(cmd[0], cmd);
+	die("exec %s: %s", cmd[0], strerror(errno));
+	return 1;
+}
+
+/* allow: opens and reads a valid table; deny: open fails with EACCES. */
+static int cmd_access(const char *path, const char *expect)
+{
+	int allow = !strcmp(expect, "allow");
+	size_t len;
+	char *buf = slurp(path, 65536, &len);
+
+	if (allow) {
+		long n;
+
+		if (!buf)
+			return fail("%s: uid %u euid %u: read refused: %s, expected a table", path, getuid(),
+				    geteuid(), strerror(errno)), 1;
+		n = validate("procs", buf, len);
+		free(buf);
+		if (n < 1)
+			return fail("%s: not a valid table", path), 1;
+		printf("%s: uid %u read %ld records\n", path, geteuid(), n);
+		return 0;
+	}
+	if (buf)
+		return fail("%s: uid %u read %zu bytes, expected EACCES", path, geteuid(), len), free(buf), 1;
+	if (errno != EACCES)
+		return fail("%s: failed with %s, expected EACCES", path, strerror(errno)), 1;
+	printf("%s: uid %u refused with EACCES\n", path, geteuid());
+	return 0;
+}
+
+static pid_t spawn_child(unsigned int seconds, const char *name, uid_t ruid, uid_t euid, int userns)
+{
+	int sync_up[2], sync_down[2];
+	char byte = 0;
+	pid_t pid;
+
+	if (pipe(sync_up) || pipe(sync_down))
+		die("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		if (devnull < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(1);
+		prctl(PR_SET_NAME, name);
+		if (userns) {
+			/* uid 0 inside, 100000 outside: the parent writes the maps. */
+			if (unshare(CLONE_NEWUSER) || write(sync_up[1], "u", 1) != 1 ||
+			    read(sync_down[0], &byte, 1) != 1 || setresgid(0, 0, 0) || setresuid(0, 0, 0))
+				_exit(1);
+		} else if (setresgid(ruid, ruid, ruid) || setresuid(ruid, euid, ruid)) {
+			_exit(1);
+		}
+		if (write(sync_up[1], "r", 1) != 1)
+			_exit(1);
+		alarm(seconds);
+		for (;;)
+			pause();
+	}
+	if (userns) {
+		char path[64];
+		static const char *files[] = { "uid_map", "setgroups", "gid_map" };
+		static const char *text[] = { "0 100000 1000\n", "deny\n", "0 100000 1000\n" };
+		int k;
+
+		if (read(sync_up[0], &byte, 1) != 1)
+			die("user namespace child did not start");
+		for (k = 0; k < 3; k++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "/proc/%d/%s", pid, files[k]);
+			fd = open(path, O_WRONLY);
+			if (fd < 0 || write(fd, text[k], strlen(text[k])) != (ssize_t)strlen(text[k]))
+				die("%s: %s", path, strerror(errno));
+			close(fd);
+		}
+		if (write(sync_down[1], "g", 1) != 1)
+			die("pipe: %s", strerror(errno));
+	}
+	if (read(sync_up[0], &byte, 1) != 1 || byte != 'r')
+		die("child %s did not start", name);
+	close(sync_up[0]);
+	close(sync_up[1]);
+	close(sync_down[0]);
+	close(sync_down[1]);
+	return pid;
+}
+
+static int cmd_spawn_uids(unsigned int seconds)
+{
+	pid_t a = spawn_child(seconds, "vw-uid1000", 1000, 1000, 0);
+	pid_t b = spawn_child(seconds, "vw-euid2000", 1000, 2000, 0);
+	pid_t c = spawn_child(seconds, "vw-userns", 0, 0, 1);
+
+	printf("%d:1000 %d:2000 %d:100000\n", a, b, c);
+	return 0;
+}
+
+static int cmd_uids(int argc, char **argv)
+{
+	size_t len;
+	char *buf = slurp("/proc/vmwatch_procs", 65536, &len);
+	struct proc_rec *recs = NULL;
+	long n;
+	int i;
+
+	if (!buf)
+		die("/proc/vmwatch_procs: %s", strerror(errno));
+	n = parse_procs(buf, len, &recs);
+	if (n < 0)
+		return 1;
+	for (i = 0; i < argc; i++) {
+		uint64_t pid = strtoull(argv[i], NULL, 10), uid = strtoull(strchr(argv[i], ':') + 1, NULL, 10);
+		const struct proc_rec *r = find_rec(recs, n, pid);
+
+		if (!r)
+			fail("pid %llu missing", (unsigned long long)pid);
+		else if (r->uid != uid)
+			fail("pid %llu (%s): uid %llu, expected %llu", (unsigned long long)pid, r->raw,
+			     (unsigned long long)r->uid, (unsigned long long)uid);
+		else
+			printf("pid %llu (%s) uid %llu\n", (unsigned long long)pid, r->raw,
+			       (unsigned long long)uid);
+	}
+	free(recs);
+	free(buf);
+	return failures ? 1 : 0;
+}
+
+/*
+ * Reads PATH whole, 4 KiB per read(), again and again until open fails with
+ * ENOENT (the module is gone). Each pass either validates or fails with EIO
+ * (the module left while this reader was between or inside its reads).
+ */
+static int cmd_read_until_gone(const char *path, const char *ready)
+{
+	long passes = 0, valid = 0, eio = 0;
+	static char buf[8 << 20];
+	FILE *f;
+
+	for (;;) {
+		size_t len = 0;
+		ssize_t n;
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0) {
+			if (errno == ENOENT)
+				break;
+			return fail("%s: open: %s", path, strerror(errno)), 1;
+		}
+		while (len + 4096 <= sizeof(buf) && (n = read(fd, buf + len, 4096)) > 0)
+			len += (size_t)n;
+		if (n < 0 && errno != EIO)
+			return fail("%s: read: %s", path, strerror(errno)), 1;
+		close(fd);
+		passes++;
+		if (n < 0) {
+			eio++;
+		} else if (validate(strstr(path, "procs") ? "procs" : strstr(path, "mem") ? "mem" : "cpu",
+				    buf, len) < 0) {
+			return fail("%s: pass %ld invalid", path, passes), 1;
+		} else {
+			valid++;
+		}
+		if (passes == 1 && (f = fopen(ready, "w")))
+			fclose(f);
+	}
+	if (valid < 1)
+		fail("%s: no valid pass before the module left", path);
+	printf("%s: %ld passes, %ld valid, %ld ended in EIO, then ENOENT\n", path, passes, valid, eio);
+	return failures ? 1 : 0;
+}
+
+/* One read() or pread() in a child; the errno it failed with, 0 on success, -1 if it hung. */
+static int try_read_child(const char *path, int use_pread)
+{
+	pid_t pid = fork();
+	int status, waited;
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		char buf[256];
+		int fd = open(path, O_RDONLY), devnull = open("/dev/null", O_RDWR);
+		ssize_t n;
+
+		/* A read stuck in the kernel must not hold the caller's output open. */
+		if (devnull < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
+			_exit(103);
+
+		if (fd < 0)
+			_exit(100);
+		n = use_pread ? pread(fd, buf, sizeof(buf), 100) : read(fd, buf, sizeof(buf));
+		_exit(n >= 0 ? 0 : errno > 0 && errno < 100 ? errno : 101);
+	}
+	for (waited = 0; waited < 200; waited++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 102;
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	return -1;
+}
+
+static int cmd_busy(const char *path)
+{
+	static const char *how[] = { "read()", "pread() at offset 100" };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		int r = try_read_child(path, k);
+
+		if (r == -1)
+			fail("%s of %s did not return within 20 s (retried forever?)", how[k], path);
+		else if (r != EBUSY)
+			fail("%s of %s: %s, expected EBUSY", how[k], path, r ? strerror(r) : "succeeded");
+		else
+			printf("%s of %s failed with EBUSY\n", how[k], path);
+	}
 	return failures ? 1 : 0;
 }
 
@@ -1195,8 +1618,9 @@ static int cmd_bench(int reps)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc >= 3 && !strcmp(argv[1], "mode"))
-		return cmd_mode(argc - 2, argv + 2);
+	if (argc >= 5 && !strcmp(argv[1], "mode"))
+		return cmd_mode((unsigned int)strtoul(argv[2], NULL, 8), (unsigned int)atoi(argv[3]),
+				argc - 4, argv + 4);
 	if (argc >= 3 && !strcmp(argv[1], "format"))
 		return cmd_format(argv[2], argc > 3 ? strtoul(argv[3], NULL, 10) : 65536, NULL);
 	if (argc == 4 && !strcmp(argv[1], "file"))
@@ -1222,6 +1646,22 @@ int main(int argc, char **argv)
 		return cmd_hold(argv[2], argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "bench"))
 		return cmd_bench(atoi(argv[2]));
+	if (argc >= 6 && !strcmp(argv[1], "as"))
+		return cmd_as((uid_t)atoi(argv[2]), (gid_t)atoi(argv[3]), argv[4], argv + 5);
+	if (argc == 4 && !strcmp(argv[1], "access"))
+		return cmd_access(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "spawn-uids"))
+		return cmd_spawn_uids((unsigned int)atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "uids"))
+		return cmd_uids(argc - 2, argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "read-until-gone"))
+		return cmd_read_until_gone(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "busy"))
+		return cmd_busy(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "mem-move"))
+		return cmd_mem_move(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "swap-use"))
+		return cmd_swap_use(atol(argv[2]), argv[3], argv[4]);
 	fprintf(stderr, "usage: see the comment at the top of vwcheck.c\n");
 	return 2;
 }

@@ -11,6 +11,7 @@ import java.util.List;
 
 /** Per-CPU mode times from {@code <procfs>/vmwatch_cpu}. */
 public final class ModuleCpuSource implements CpuSource {
+  public static final String VERSION = "1";
   public static final String NAME = "vmwatch_cpu";
   static final String COLUMNS = "cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
 
@@ -31,7 +32,7 @@ public final class ModuleCpuSource implements CpuSource {
 
   @Override
   public List<CpuTimes> read() throws IOException {
-    return parse(ModuleFile.read(file, NAME, COLUMNS, 1 + CpuMode.values().length));
+    return parse(ModuleFile.read(file, NAME, VERSION, COLUMNS, 1 + CpuMode.values().length));
   }
 
   static List<CpuTimes> parse(ModuleFile module) throws ModuleFormatException {

@@ -6,16 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The parts every module file shares (kernel-modules/FORMAT.md, version 1): US-ASCII, a header
- * naming the file and version, an optional fixed column line, records of a fixed field count,
- * and a closing {@code end} line. Anything else is rejected, never guessed at.
+ * The parts every module file shares (kernel-modules/FORMAT.md): US-ASCII, a header naming the
+ * file and its format version, an optional fixed column line, records of a fixed field count, and
+ * a closing {@code end} line. Anything else is rejected, never guessed at.
  *
  * <p>Fields stay in the file's bytes and are parsed on demand, so reading a process table of
  * thousands of lines allocates little besides the names.
  */
 public final class ModuleFile {
-  public static final String VERSION = "1";
-
   private final Path path;
   private final byte[] bytes;
   private final int fieldCount;
@@ -38,14 +36,16 @@ public final class ModuleFile {
    * Reads and checks {@code path}.
    *
    * @param name the file name the header must carry, e.g. {@code vmwatch_cpu}
+   * @param version the one format version of that file this reader knows, e.g. {@code 1}
    * @param columns the exact column line, or null for files without one
    * @param fieldCount fields every record must have
    */
-  public static ModuleFile read(Path path, String name, String columns, int fieldCount) throws IOException {
-    return parse(path, Files.readAllBytes(path), name, columns, fieldCount);
+  public static ModuleFile read(Path path, String name, String version, String columns, int fieldCount)
+      throws IOException {
+    return parse(path, Files.readAllBytes(path), name, version, columns, fieldCount);
   }
 
-  static ModuleFile parse(Path path, byte[] bytes, String name, String columns, int fieldCount)
+  static ModuleFile parse(Path path, byte[] bytes, String name, String version, String columns, int fieldCount)
       throws ModuleFormatException {
     int lines = 0;
     for (byte b : bytes) {
@@ -73,8 +73,8 @@ public final class ModuleFile {
     if (space < 0 || !header.substring(0, space).equals(name)) {
       throw new ModuleFormatException(path, 1, "header '" + header + "' does not name " + name);
     }
-    if (!header.substring(space + 1).equals(VERSION)) {
-      throw new ModuleFormatException(path, 1, "format version '" + header.substring(space + 1) + "' is not supported (only " + VERSION + ")");
+    if (!header.substring(space + 1).equals(version)) {
+      throw new ModuleFormatException(path, 1, "format version '" + header.substring(space + 1) + "' is not supported (only " + version + ")");
     }
     int first = 1;
     if (columns != null) {

@@ -1,5 +1,6 @@
 package io.vmwatch.exporter.module;
 
+import io.vmwatch.exporter.procfs.ProcfsMemorySource;
 import io.vmwatch.exporter.source.MemoryInfo;
 import io.vmwatch.exporter.source.MemorySource;
 import io.vmwatch.exporter.source.SourceKind;
@@ -9,17 +10,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** System memory from {@code <procfs>/vmwatch_mem}; unknown keys are ignored, as the format allows. */
+/**
+ * System memory from {@code <procfs>/vmwatch_mem} (format version 2); unknown keys are ignored, as
+ * the format allows. Version 2 has no swap (the kernel does not export its swap totals to
+ * modules), so swap total and free come from {@code <procfs>/meminfo}, as FORMAT.md says.
+ */
 public final class ModuleMemorySource implements MemorySource {
+  public static final String VERSION = "2";
   public static final String NAME = "vmwatch_mem";
   private static final List<String> REQUIRED = List.of(
-      "total_bytes", "free_bytes", "available_bytes", "buffers_bytes", "cached_bytes",
-      "swap_total_bytes", "swap_free_bytes");
+      "total_bytes", "free_bytes", "available_bytes", "buffers_bytes", "cached_bytes");
 
   private final Path file;
+  private final ProcfsMemorySource meminfo;
 
   public ModuleMemorySource(Path procfs) {
     this.file = procfs.resolve(NAME);
+    this.meminfo = new ProcfsMemorySource(procfs);
   }
 
   public Path file() {
@@ -33,10 +40,13 @@ public final class ModuleMemorySource implements MemorySource {
 
   @Override
   public MemoryInfo read() throws IOException {
-    return parse(ModuleFile.read(file, NAME, null, 2));
+    ModuleFile module = ModuleFile.read(file, NAME, VERSION, null, 2);
+    MemoryInfo swap = meminfo.read();
+    return parse(module, swap.swapTotalBytes(), swap.swapFreeBytes());
   }
 
-  static MemoryInfo parse(ModuleFile module) throws ModuleFormatException {
+  /** The module's figures, with the swap figures read elsewhere. */
+  static MemoryInfo parse(ModuleFile module, long swapTotalBytes, long swapFreeBytes) throws ModuleFormatException {
     Map<String, Long> values = new HashMap<>();
     for (int i = 0; i < module.recordCount(); i++) {
       String key = module.text(i, 0);
@@ -55,7 +65,7 @@ public final class ModuleMemorySource implements MemorySource {
         values.get("available_bytes"),
         values.get("buffers_bytes"),
         values.get("cached_bytes"),
-        values.get("swap_total_bytes"),
-        values.get("swap_free_bytes"));
+        swapTotalBytes,
+        swapFreeBytes);
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 
 /** The whole process table from one read of {@code <procfs>/vmwatch_procs}. */
 public final class ModuleProcessSource implements ProcessSource {
+  public static final String VERSION = "1";
   public static final String NAME = "vmwatch_procs";
   static final String COLUMNS =
       "pid ppid uid state threads rss_bytes vsize_bytes utime_ns stime_ns start_time_ns name";
@@ -32,7 +33,7 @@ public final class ModuleProcessSource implements ProcessSource {
 
   @Override
   public List<ProcessSample> read() throws IOException {
-    return parse(ModuleFile.read(file, NAME, COLUMNS, FIELDS));
+    return parse(ModuleFile.read(file, NAME, VERSION, COLUMNS, FIELDS));
   }
 
   static List<ProcessSample> parse(ModuleFile module) throws ModuleFormatException {

@@ -27,13 +27,13 @@ class ModuleGoldenTest {
   static Object parseByPrefix(Path file) throws IOException {
     String name = file.getFileName().toString();
     if (name.startsWith(ModuleCpuSource.NAME)) {
-      return ModuleCpuSource.parse(ModuleFile.read(file, ModuleCpuSource.NAME, ModuleCpuSource.COLUMNS, 9));
+      return ModuleCpuSource.parse(ModuleFile.read(file, ModuleCpuSource.NAME, ModuleCpuSource.VERSION, ModuleCpuSource.COLUMNS, 9));
     }
     if (name.startsWith(ModuleMemorySource.NAME)) {
-      return ModuleMemorySource.parse(ModuleFile.read(file, ModuleMemorySource.NAME, null, 2));
+      return ModuleMemorySource.parse(ModuleFile.read(file, ModuleMemorySource.NAME, ModuleMemorySource.VERSION, null, 2), 0, 0);
     }
     if (name.startsWith(ModuleProcessSource.NAME)) {
-      return ModuleProcessSource.parse(ModuleFile.read(file, ModuleProcessSource.NAME, ModuleProcessSource.COLUMNS, 11));
+      return ModuleProcessSource.parse(ModuleFile.read(file, ModuleProcessSource.NAME, ModuleProcessSource.VERSION, ModuleProcessSource.COLUMNS, 11));
     }
     throw new AssertionError(file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
   }
