@@ -1,6 +1,7 @@
 package io.vmwatch.exporter.source;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,12 +31,14 @@ public final class SourceSwitch<T> {
 
   /**
    * Reads the source picked by the last {@link #choose()}; when that was the module and its file
-   * is gone by the time it is read (module unloaded just then), reads procfs instead.
+   * is gone by the time it is read (module unloaded just then) or refuses this reader (EACCES:
+   * vmwatch_procs opens only to root and its group, outside containers; FORMAT.md), reads procfs
+   * instead. The source reported is then procfs, so VmKernelModuleMissing tells the operator.
    */
   public T read() throws IOException {
     try {
       return current.read();
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | AccessDeniedException e) {
       if (current.kind() != SourceKind.MODULE) {
         throw e;
       }
