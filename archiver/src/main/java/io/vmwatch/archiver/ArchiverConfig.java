@@ -21,5 +21,5 @@ public record ArchiverConfig(
         int partitionDaysAhead,
         Duration maintenanceInterval,
         Duration rollupInterval,
-        Duration rollupLookback) {
+        Duration ddlLockWait) {
 }
