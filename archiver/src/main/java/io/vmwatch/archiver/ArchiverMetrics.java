@@ -98,6 +98,7 @@ public final class ArchiverMetrics {
     private final Timer rollupDuration = Timer.builder("vmwatch.archiver.rollup.duration")
             .description("Duration of rollup runs").register(registry);
     private final AtomicLong lastRollupRowsRead = new AtomicLong();
+    private final AtomicLong lastRollupMillis = new AtomicLong();
     private final Counter ddlLockTimeouts = Counter.builder("vmwatch.archiver.ddl.lock.timeouts")
             .description("Partition ALTERs that gave up waiting for their table lock (tried again)").register(registry);
     private final Counter databaseChanges = Counter.builder("vmwatch.archiver.database.changes")
@@ -111,6 +112,8 @@ public final class ArchiverMetrics {
     {
         Gauge.builder("vmwatch.archiver.rollup.last.run.rows.read", lastRollupRowsRead, Number::doubleValue)
                 .description("Raw sample rows read by the latest rollup run").register(registry);
+        Gauge.builder("vmwatch.archiver.rollup.last.run.seconds", lastRollupMillis, m -> m.get() / 1000.0)
+                .description("Duration of the latest rollup run").register(registry);
     }
 
     public void rollup(RollupJob.Result result, Duration duration) {
@@ -119,6 +122,7 @@ public final class ArchiverMetrics {
         rollupSeriesBuckets.increment(result.seriesBuckets());
         rollupDuration.record(duration);
         lastRollupRowsRead.set(result.rowsRead());
+        lastRollupMillis.set(duration.toMillis());
     }
 
     public void ddlLockTimeout() {
