@@ -26,7 +26,9 @@ import org.jdbi.v3.core.Jdbi;
  * {@code samples} and {@code rollup_dirty} are non-locking snapshots; writers only insert new
  * {@code rollup_dirty} rows, and this job only deletes rows that were committed before it read
  * them (a sample committed after that read has its own, newer row, so it is never missed). Every
- * statement commits on its own, over at most {@value #SERIES_PER_STATEMENT} series.
+ * statement commits on its own, over at most {@value #SERIES_PER_STATEMENT} series. After each
+ * such statement the job pauses as long as the statement took (at most a second), so a run leaves
+ * at least half of a core's time to the writers on a small machine.
  */
 public final class RollupJob {
     public static final long BUCKET_MS = 300_000L;
@@ -134,12 +136,14 @@ public final class RollupJob {
         long pairs = 0;
         for (int from = 0; from < ids.length; from += SERIES_PER_STATEMENT) {
             long[] chunk = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + SERIES_PER_STATEMENT));
+            long started = System.nanoTime();
             List<Aggregate> aggregates = aggregate(connection, bucket, chunk);
             for (Aggregate a : aggregates) {
                 samples += a.rows();
             }
             pairs += aggregates.size();
             upsert(connection, aggregates);
+            pause(Math.min(1_000, (System.nanoTime() - started) / 1_000_000));
         }
         for (int from = 0; from < takenCount; from += SERIES_PER_STATEMENT) {
             int count = Math.min(SERIES_PER_STATEMENT, takenCount - from);
@@ -232,6 +236,15 @@ public final class RollupJob {
                         + " ON DUPLICATE KEY UPDATE min_value = VALUES(min_value), max_value = VALUES(max_value),"
                         + " sum_value = VALUES(sum_value), count_value = VALUES(count_value)")
                 .bind("from", from).bind("to", to).execute();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("rollup interrupted", e);
+        }
     }
 
     private static Double nullableDouble(ResultSet rs, int column) throws SQLException {
