@@ -31,6 +31,7 @@ public final class Archiver implements AutoCloseable {
     private final PartitionMaintenance rawPartitions;
     private final PartitionMaintenance rollupPartitions;
     private final RollupJob rollups;
+    private final StaleSeriesRemoval staleSeries;
     private final HttpServer server;
     private final ThreadPoolExecutor httpExecutor;
     private final ScheduledExecutorService jobs;
@@ -39,13 +40,15 @@ public final class Archiver implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.database = new Database(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
-        this.directory = new SeriesDirectory(database.jdbi(), config.seriesCacheMaxEntries());
+        this.directory = new SeriesDirectory(database.jdbi(), config.seriesCacheMaxEntries(), clock,
+                metrics::databaseChanged);
+        ShortLockDdl ddl = new ShortLockDdl(config.ddlLockWait(), 5, Duration.ofSeconds(1), metrics::ddlLockTimeout);
         this.rawPartitions = new PartitionMaintenance(database.jdbi(), "samples",
-                config.rawRetention().toMillis(), config.partitionDaysAhead());
+                config.rawRetention().toMillis(), config.partitionDaysAhead(), ddl);
         this.rollupPartitions = new PartitionMaintenance(database.jdbi(), "samples_5m",
-                config.rollupRetention().toMillis(), config.partitionDaysAhead());
-        this.rollups = new RollupJob(database.jdbi(), config.rollupLookback().toMillis(),
-                config.rollupLookback().toMillis());
+                config.rollupRetention().toMillis(), config.partitionDaysAhead(), ddl);
+        this.rollups = new RollupJob(database.jdbi());
+        this.staleSeries = new StaleSeriesRemoval(database.jdbi(), config.rawRetention().toMillis());
         metrics.seriesCacheSize(directory::cacheSize);
         metrics.ready(() -> database.isMigrated() ? 1 : 0);
 
@@ -121,11 +124,19 @@ public final class Archiver implements AutoCloseable {
             metrics.maintenanceError("partitions");
             LOG.warning("partition maintenance failed, will retry: " + e.getMessage());
         }
+        try {
+            metrics.staleSeriesRemoved(staleSeries.run(clock.instant()));
+        } catch (RuntimeException e) {
+            metrics.maintenanceError("stale_series");
+            LOG.warning("removing stale series failed, will retry: " + e.getMessage());
+        }
     }
 
     private void rollUp() {
         try {
-            rollups.run(clock.instant());
+            long start = System.nanoTime();
+            RollupJob.Result result = rollups.run(clock.instant());
+            metrics.rollup(result, Duration.ofNanos(System.nanoTime() - start));
         } catch (RuntimeException e) {
             metrics.maintenanceError("rollup");
             LOG.warning("rollup failed, will retry: " + e.getMessage());

@@ -25,5 +25,5 @@ public record ArchiverConfig(
         int partitionDaysAhead,
         Duration maintenanceInterval,
         Duration rollupInterval,
-        Duration rollupLookback) {
+        Duration ddlLockWait) {
 }

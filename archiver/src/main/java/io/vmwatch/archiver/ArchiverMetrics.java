@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -101,6 +102,54 @@ public final class ArchiverMetrics {
 
     public String scrape() {
         return registry.scrape();
+    }
+
+    private final Counter rollupRuns = Counter.builder("vmwatch.archiver.rollup.runs")
+            .description("Completed rollup runs").register(registry);
+    private final Counter rollupRowsRead = Counter.builder("vmwatch.archiver.rollup.rows.read")
+            .description("Raw sample rows read by rollup runs").register(registry);
+    private final Counter rollupSeriesBuckets = Counter.builder("vmwatch.archiver.rollup.series.buckets")
+            .description("(series, 5-minute bucket) rollups recomputed").register(registry);
+    private final Timer rollupDuration = Timer.builder("vmwatch.archiver.rollup.duration")
+            .description("Duration of rollup runs").register(registry);
+    private final AtomicLong lastRollupRowsRead = new AtomicLong();
+    private final AtomicLong lastRollupMillis = new AtomicLong();
+    private final Counter ddlLockTimeouts = Counter.builder("vmwatch.archiver.ddl.lock.timeouts")
+            .description("Partition ALTERs that gave up waiting for their table lock (tried again)").register(registry);
+    private final Counter databaseChanges = Counter.builder("vmwatch.archiver.database.changes")
+            .description("Times the database was found replaced or restored; the series cache was emptied")
+            .register(registry);
+    private final Counter staleSeriesRemoved = Counter.builder("vmwatch.archiver.stale.series.removed")
+            .description("Series removed, with their rollups, after no write for longer than the raw retention")
+            .register(registry);
+
+    // registered here, beside the fields it reads
+    {
+        Gauge.builder("vmwatch.archiver.rollup.last.run.rows.read", lastRollupRowsRead, Number::doubleValue)
+                .description("Raw sample rows read by the latest rollup run").register(registry);
+        Gauge.builder("vmwatch.archiver.rollup.last.run.seconds", lastRollupMillis, m -> m.get() / 1000.0)
+                .description("Duration of the latest rollup run").register(registry);
+    }
+
+    public void rollup(RollupJob.Result result, Duration duration) {
+        rollupRuns.increment();
+        rollupRowsRead.increment(result.rowsRead());
+        rollupSeriesBuckets.increment(result.seriesBuckets());
+        rollupDuration.record(duration);
+        lastRollupRowsRead.set(result.rowsRead());
+        lastRollupMillis.set(duration.toMillis());
+    }
+
+    public void ddlLockTimeout() {
+        ddlLockTimeouts.increment();
+    }
+
+    public void databaseChanged() {
+        databaseChanges.increment();
+    }
+
+    public void staleSeriesRemoved(long series) {
+        staleSeriesRemoved.increment(series);
     }
 
     private Counter rejectedCounter(String reason) {

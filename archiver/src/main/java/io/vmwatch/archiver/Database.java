@@ -31,6 +31,8 @@ public final class Database implements AutoCloseable {
         config.setConnectionTimeout(3_000);
         config.setValidationTimeout(1_000);
         config.setInitializationFailTimeout(-1);
+        // Non-locking reads and no gap locks: the rollup job's reads of samples never block a writer.
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         // Strict mode: a value that does not fit is an error, never a silent truncation.
         config.setConnectionInitSql("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION',"
                 + " time_zone = '+00:00'");

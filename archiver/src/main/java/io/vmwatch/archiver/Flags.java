@@ -49,7 +49,7 @@ public final class Flags {
         new Flag("retention.partitions-ahead", "3", "daily partitions created ahead of today"),
         new Flag("retention.interval", "1h", "how often partitions are created and dropped"),
         new Flag("rollup.interval", "1m", "how often 5-minute rollups are computed"),
-        new Flag("rollup.lookback", "3h", "how far back each rollup run recomputes, for late samples"),
+        new Flag("retention.lock-wait", "1s", "longest wait of a partition ALTER for its table lock (retried)"),
     };
 
     private Flags() {
@@ -127,7 +127,7 @@ public final class Flags {
                 positiveInt("retention.partitions-ahead", values),
                 duration("retention.interval", values),
                 duration("rollup.interval", values),
-                duration("rollup.lookback", values));
+                lockWait(values));
         requireHeap(config, Runtime.getRuntime().maxMemory());
         return config;
     }
@@ -231,6 +231,15 @@ public final class Flags {
         if (d == null || d.isZero()) {
             throw new FlagException("--" + name + " '" + values.get(name)
                     + "' is not a positive duration such as 500ms, 30s, 5m, 12h, 30d or 2w");
+        }
+        return d;
+    }
+
+    private static Duration lockWait(Map<String, String> values) throws FlagException {
+        Duration d = duration("retention.lock-wait", values);
+        if (d.toMillis() % 1000 != 0 || d.toSeconds() > 3600) {
+            throw new FlagException("--retention.lock-wait '" + values.get("retention.lock-wait")
+                    + "' must be whole seconds between 1s and 1h (MySQL's lock_wait_timeout is in seconds)");
         }
         return d;
     }

@@ -1,5 +1,6 @@
 package io.vmwatch.archiver;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -15,7 +16,8 @@ import org.jdbi.v3.core.Jdbi;
  * ahead (split off the catch-all {@code pmax}, which is empty, and so costs nothing, unless samples
  * came from beyond the days created; those move into their day's partition) and drops
  * every partition whose whole day is older than the retention. Partition {@code pYYYYMMDD} holds
- * {@code ts} below the first millisecond of the next UTC day.
+ * {@code ts} below the first millisecond of the next UTC day. Every ALTER goes through
+ * {@link ShortLockDdl}: a long query on the table delays the ALTER, never the inserts behind it.
  */
 public final class PartitionMaintenance {
     private static final Logger LOG = Logger.getLogger(PartitionMaintenance.class.getName());
@@ -26,8 +28,15 @@ public final class PartitionMaintenance {
     private final String table;
     private final long retentionMs;
     private final int daysAhead;
+    private final ShortLockDdl ddl;
 
+    /** With a 1-second metadata lock wait, five attempts 1, 2, 4, 8 s apart. */
     public PartitionMaintenance(Jdbi jdbi, String table, long retentionMs, int daysAhead) {
+        this(jdbi, table, retentionMs, daysAhead, new ShortLockDdl(Duration.ofSeconds(1), 5, Duration.ofSeconds(1),
+                () -> { }));
+    }
+
+    public PartitionMaintenance(Jdbi jdbi, String table, long retentionMs, int daysAhead, ShortLockDdl ddl) {
         if (!table.matches("[a-z0-9_]+")) {
             throw new IllegalArgumentException("bad table name " + table);
         }
@@ -35,6 +44,7 @@ public final class PartitionMaintenance {
         this.table = table;
         this.retentionMs = retentionMs;
         this.daysAhead = daysAhead;
+        this.ddl = ddl;
     }
 
     /** A partition of the table, bound null for pmax. */
@@ -81,7 +91,7 @@ public final class PartitionMaintenance {
                     .append("), ");
         }
         if (!names.isEmpty()) {
-            handle.execute("ALTER TABLE " + table + " REORGANIZE PARTITION pmax INTO (" + definitions
+            ddl.execute(handle, "ALTER TABLE " + table + " REORGANIZE PARTITION pmax INTO (" + definitions
                     + "PARTITION pmax VALUES LESS THAN MAXVALUE)");
         }
         return names;
@@ -96,7 +106,7 @@ public final class PartitionMaintenance {
             }
         }
         if (!expired.isEmpty()) {
-            handle.execute("ALTER TABLE " + table + " DROP PARTITION " + String.join(", ", expired));
+            ddl.execute(handle, "ALTER TABLE " + table + " DROP PARTITION " + String.join(", ", expired));
         }
         return expired;
     }

@@ -4,17 +4,25 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jdbi.v3.core.Jdbi;
 
 /**
  * Commits rows to {@code samples} in one transaction, with multi-row
  * {@code INSERT ... ON DUPLICATE KEY UPDATE} statements: a replayed sample overwrites itself with the
  * same value, so a retry never duplicates. Rows are sorted by primary key first, which keeps
- * concurrent overlapping writes from deadlocking each other; a deadlock is retried.
+ * concurrent overlapping writes from deadlocking each other; a deadlock is retried. The same
+ * transaction adds one {@code rollup_dirty} row per 5-minute bucket written into, with the series
+ * written there, so the rollup job sees every committed sample, late ones included.
  */
 public final class SampleWriter {
+    private static final int DIRTY_ROWS_PER_STATEMENT = 500;
     private final Jdbi jdbi;
     private final int rowsPerStatement;
     private final String fullInsertSql;
@@ -70,6 +78,7 @@ public final class SampleWriter {
                         insert.executeUpdate();
                     }
                 }
+                markDirty(connection, rows);
                 connection.commit();
                 return rows.length;
             } catch (SQLException | RuntimeException e) {
@@ -79,6 +88,43 @@ public final class SampleWriter {
                 restoreAutoCommit(connection);
             }
         });
+    }
+
+    /** Rows sorted by series, then time: one rollup_dirty row per bucket with its series ids. */
+    private static void markDirty(Connection connection, Row[] rows) throws SQLException {
+        Map<Long, long[]> idsByBucket = new TreeMap<>();
+        Map<Long, Integer> counts = new HashMap<>();
+        for (Row row : rows) {
+            long bucket = Math.floorDiv(row.timestamp(), RollupJob.BUCKET_MS) * RollupJob.BUCKET_MS;
+            long[] ids = idsByBucket.computeIfAbsent(bucket, b -> new long[16]);
+            int count = counts.getOrDefault(bucket, 0);
+            if (count > 0 && ids[count - 1] == row.seriesId()) {
+                continue;
+            }
+            if (count == ids.length) {
+                ids = Arrays.copyOf(ids, count * 2);
+                idsByBucket.put(bucket, ids);
+            }
+            ids[count] = row.seriesId();
+            counts.put(bucket, count + 1);
+        }
+        List<Map.Entry<Long, long[]>> marks = new ArrayList<>(idsByBucket.entrySet());
+        for (int from = 0; from < marks.size(); from += DIRTY_ROWS_PER_STATEMENT) {
+            int count = Math.min(DIRTY_ROWS_PER_STATEMENT, marks.size() - from);
+            StringBuilder sql = new StringBuilder("INSERT INTO rollup_dirty (bucket, series_ids) VALUES ");
+            for (int i = 0; i < count; i++) {
+                sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
+            }
+            try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
+                int position = 1;
+                for (int i = from; i < from + count; i++) {
+                    Map.Entry<Long, long[]> mark = marks.get(i);
+                    insert.setLong(position++, mark.getKey());
+                    insert.setBytes(position++, SeriesIdCodec.encode(mark.getValue(), counts.get(mark.getKey())));
+                }
+                insert.executeUpdate();
+            }
+        }
     }
 
     private static void rollbackQuietly(Connection connection, Exception cause) {

@@ -27,7 +27,7 @@ public final class ArchiverFixture implements AutoCloseable {
         ArchiverConfig config = new ArchiverConfig(new InetSocketAddress("127.0.0.1", 0), MAX_BODY, MAX_DECODED, 4,
                 100_000, 100_000, Duration.ofSeconds(30), 512, auth, db.jdbcUrl(), MariaDbServer.USER, db.password(), 4, 1000, 1_000_000,
                 Duration.ofDays(30), Duration.ofDays(400), 3, Duration.ofHours(1), Duration.ofMinutes(1),
-                Duration.ofHours(3));
+                Duration.ofSeconds(1));
         archiver = new Archiver(config, Clock.systemUTC());
         archiver.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -43,10 +43,10 @@ class FlagsTest {
     @Test
     void parsesBothFlagForms() throws Exception {
         ArchiverConfig config = Flags.parse(new String[] {"--web.listen-address=127.0.0.1:1234", "--retention.raw",
-            "2d", "--rollup.lookback=90m", "--db.url", "jdbc:mysql://db:3306/x"}, ENV);
+            "2d", "--retention.lock-wait=3s", "--db.url", "jdbc:mysql://db:3306/x"}, ENV);
         assertEquals(1234, config.listenAddress().getPort());
         assertEquals(Duration.ofDays(2), config.rawRetention());
-        assertEquals(Duration.ofMinutes(90), config.rollupLookback());
+        assertEquals(Duration.ofSeconds(3), config.ddlLockWait());
         assertEquals("jdbc:mysql://db:3306/x", config.dbUrl());
     }
 
@@ -58,6 +58,7 @@ class FlagsTest {
         assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--web.listen-address=nope"}, ENV));
         assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--db.pool-size"}, ENV));
         assertThrows(FlagException.class, () -> Flags.parse(new String[] {"stray"}, ENV));
+        assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--retention.lock-wait=500ms"}, ENV));
     }
 
     @Test

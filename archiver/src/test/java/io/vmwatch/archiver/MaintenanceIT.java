@@ -144,7 +144,7 @@ class MaintenanceIT {
         ingester.ingest(new WriteRequest(list));
         // Now is just after the last sample: its bucket is not complete and must not be rolled up yet.
         long end = base + 240 * 15_000L;
-        RollupJob job = new RollupJob(database.jdbi(), 3_600_000L, 3 * 3_600_000L);
+        RollupJob job = new RollupJob(database.jdbi());
         job.run(Instant.ofEpochMilli(end));
         long lastComplete = end - Math.floorMod(end, RollupJob.BUCKET_MS);
 
@@ -232,7 +232,7 @@ class MaintenanceIT {
             assertEquals(123456789, Double.parseDouble(processes.get(1).get(6)));
             assertEquals(3.5, Double.parseDouble(processes.get(1).get(7)));
 
-            new RollupJob(database.jdbi(), 3_600_000L, 3_600_000L).run(Instant.ofEpochMilli(t2 + 600_000L));
+            new RollupJob(database.jdbi()).run(Instant.ofEpochMilli(t2 + 600_000L));
             List<List<String>> rolled = rows(c, "SELECT SUM(count_value), MIN(min_value), MAX(max_value)"
                     + " FROM cpu_utilisation_5m WHERE instance = 'vm-v'");
             assertEquals(List.of("2", "0.25", "0.75"), rolled.get(0));

@@ -94,6 +94,41 @@ public final class MariaDbServer implements AutoCloseable {
         startProcess();
     }
 
+    /** Copies the datadir (shut down first) to {@code target}: a physical backup. */
+    public void copyDataTo(Path target) throws IOException {
+        if (process != null) {
+            throw new IllegalStateException("shut the server down before copying its datadir");
+        }
+        copyTree(dir.resolve("data"), target);
+    }
+
+    /** Replaces the datadir (shut down first) by a copy of {@code source}: a restore, or another server's data. */
+    public void replaceDataWith(Path source) throws IOException {
+        if (process != null) {
+            throw new IllegalStateException("shut the server down before replacing its datadir");
+        }
+        deleteTree(dir.resolve("data"));
+        copyTree(source, dir.resolve("data"));
+    }
+
+    /** The datadir, to copy from while the server is shut down. */
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    private static void copyTree(Path source, Path target) throws IOException {
+        try (var paths = Files.walk(source)) {
+            for (Path p : paths.toList()) {
+                Path to = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         try {
