@@ -62,53 +62,42 @@ public final class DayVolume {
             int before = series.size();
             for (int cpu = 0; cpu < 2; cpu++) {
                 for (String mode : modes) {
-                    series.add(labels("vmwatch_cpu_seconds_total", instance, "cpu", Integer.toString(cpu), "mode", mode));
+                    series.add(LoadGenerator.labels("vmwatch_cpu_seconds_total", instance, "cpu", Integer.toString(cpu), "mode", mode));
                 }
             }
             for (String m : new String[] {"total", "free", "available", "cached", "buffers", "swap_total", "swap_free"}) {
-                series.add(labels("vmwatch_memory_" + m + "_bytes", instance));
+                series.add(LoadGenerator.labels("vmwatch_memory_" + m + "_bytes", instance));
             }
             for (String state : states) {
-                series.add(labels("vmwatch_processes", instance, "state", state));
+                series.add(LoadGenerator.labels("vmwatch_processes", instance, "state", state));
             }
             for (int p = 0; p < 14; p++) {
                 String pid = Integer.toString(1000 + p * 7);
                 String name = p % 3 == 0 ? "java" : p % 3 == 1 ? "postgres: writer" : "systemd-journald";
-                series.add(labels("vmwatch_process_info", instance, "pid", pid, "ppid", "1", "name", name,
+                series.add(LoadGenerator.labels("vmwatch_process_info", instance, "pid", pid, "ppid", "1", "name", name,
                         "user", "root", "state", "S"));
                 for (String m : new String[] {"resident_memory_bytes", "cpu_seconds_total", "threads",
                     "start_time_seconds"}) {
-                    series.add(labels("vmwatch_process_" + m, instance, "pid", pid, "name", name));
+                    series.add(LoadGenerator.labels("vmwatch_process_" + m, instance, "pid", pid, "name", name));
                 }
             }
             for (String collector : new String[] {"cpu", "memory", "processes"}) {
-                series.add(labels("vmwatch_scrape_collector_success", instance, "collector", collector));
-                series.add(labels("vmwatch_scrape_collector_duration_seconds", instance, "collector", collector));
-                series.add(labels("vmwatch_collector_source_info", instance, "collector", collector, "source", "procfs"));
+                series.add(LoadGenerator.labels("vmwatch_scrape_collector_success", instance, "collector", collector));
+                series.add(LoadGenerator.labels("vmwatch_scrape_collector_duration_seconds", instance, "collector", collector));
+                series.add(LoadGenerator.labels("vmwatch_collector_source_info", instance, "collector", collector, "source", "procfs"));
             }
-            series.add(labels("vmwatch_threads", instance));
-            series.add(labels("vmwatch_exporter_build_info", instance, "version", "0.1.0"));
+            series.add(LoadGenerator.labels("vmwatch_threads", instance));
+            series.add(LoadGenerator.labels("vmwatch_exporter_build_info", instance, "version", "0.1.0"));
             for (String m : new String[] {"up", "scrape_duration_seconds", "scrape_samples_scraped",
                 "scrape_samples_post_metric_relabeling", "scrape_series_added"}) {
-                series.add(labels(m, instance));
+                series.add(LoadGenerator.labels(m, instance));
             }
-            series.add(labels("instance:vmwatch_cpu_utilisation:ratio", instance));
-            series.add(labels("instance:vmwatch_memory_utilisation:ratio", instance));
+            series.add(LoadGenerator.labels("instance:vmwatch_cpu_utilisation:ratio", instance));
+            series.add(LoadGenerator.labels("instance:vmwatch_memory_utilisation:ratio", instance));
             if (series.size() - before != SERIES_PER_VM) {
                 throw new IllegalStateException("a VM has " + (series.size() - before) + " series");
             }
         }
-    }
-
-    private static List<Label> labels(String name, String instance, String... pairs) {
-        List<Label> labels = new ArrayList<>();
-        labels.add(new Label("__name__", name));
-        labels.add(new Label("instance", instance));
-        labels.add(new Label("job", "vmwatch"));
-        for (int i = 0; i < pairs.length; i += 2) {
-            labels.add(new Label(pairs[i], pairs[i + 1]));
-        }
-        return labels;
     }
 
     /** Request n of the scrape rounds from {@code firstRound}: 2,000 consecutive series, one sample each. */

@@ -72,7 +72,8 @@ public final class LoadGenerator {
         }
     }
 
-    private static List<Label> labels(String name, String instance, String... pairs) {
+    /** The labels of one series as the project's Prometheus sends them (DayVolume uses them too). */
+    static List<Label> labels(String name, String instance, String... pairs) {
         List<Label> labels = new ArrayList<>();
         labels.add(new Label("__name__", name));
         labels.add(new Label("instance", instance));
