@@ -27,14 +27,17 @@ check vmwatch-files ls /proc/vmwatch_cpu /proc/vmwatch_mem /proc/vmwatch_procs |
 check chroot-mounts sh -c 'mount -t proc proc /host/proc && mount -t sysfs sys /host/sys && mount -t devtmpfs dev /host/dev && mount -t tmpfs tmp /host/tmp && mkdir /host/tmp/ctl && mount -o bind /ctl /host/tmp/ctl' || exit 1
 
 # A process with a known name: the script's file name becomes its comm (the kernel's process name).
-# It burns a little CPU every second so that it ranks among the exporter's top processes.
+# It burns a little CPU every second so that it ranks among the exporter's top processes. It never
+# forks: a child running sleep would carry the marker's name between fork and exec. It waits on a
+# FIFO that nobody writes instead (opened read-write, so the open itself does not block).
 marker=/bin/vwe2e-marker
+mkfifo /tmp/vwe2e-marker.fifo
 cat >"$marker" <<'MARKER'
 #!/bin/sh
 while :; do
   i=0
   while [ "$i" -lt 300 ]; do i=$((i + 1)); done
-  sleep 1
+  read -t 1 _ <>/tmp/vwe2e-marker.fifo
 done
 MARKER
 chmod +x "$marker"
