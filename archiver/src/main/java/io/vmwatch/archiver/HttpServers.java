@@ -34,7 +34,9 @@ final class HttpServers {
         System.setProperty("sun.net.httpserver.maxRspTime", seconds);
         System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
         System.setProperty("jdk.httpserver.maxConnections", Integer.toString(maxConnections));
-        HttpServer server = HttpServer.create(address, 128);
+        // A listen backlog as deep as the connection cap: a burst of connects is queued, not dropped
+        // (a dropped SYN costs the client a one-second retransmit).
+        HttpServer server = HttpServer.create(address, maxConnections);
         server.setExecutor(connectionThreads(maxConnections, name));
         return server;
     }

@@ -55,9 +55,11 @@ public final class WebServer implements AutoCloseable {
     System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(REQUEST_TIMEOUT_SECONDS));
     System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
     System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    // A listen backlog as deep as the connection cap: a burst of connects is queued, not dropped
+    // (a dropped SYN costs the client a one-second retransmit).
     if (config.tls()) {
       SSLContext context = TlsContexts.fromPem(config.certFile(), config.keyFile());
-      HttpsServer https = HttpsServer.create(address, 64);
+      HttpsServer https = HttpsServer.create(address, MAX_CONNECTIONS);
       https.setHttpsConfigurator(new HttpsConfigurator(context) {
         @Override
         public void configure(HttpsParameters params) {
@@ -68,7 +70,7 @@ public final class WebServer implements AutoCloseable {
       });
       server = https;
     } else {
-      server = HttpServer.create(address, 64);
+      server = HttpServer.create(address, MAX_CONNECTIONS);
     }
     AtomicInteger count = new AtomicInteger();
     // No queue: there are never more connections than threads. A rejected one is closed by the server.
