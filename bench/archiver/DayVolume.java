@@ -161,8 +161,16 @@ public final class DayVolume {
         return Double.NaN;
     }
 
-    /** A rollup run seen by the monitor. */
-    private record RollupRun(String source, double startS, double seconds, long rowsRead, long serverRowsRead) {
+    /**
+     * A rollup run seen by the monitor: startS is when the monitor saw it end (metrics) or begin
+     * (process list), in seconds since the write phase; fromNanos and toNanos bound it (System.nanoTime,
+     * widened by the monitor's polling).
+     */
+    private record RollupRun(String source, double startS, double seconds, long rowsRead, long serverRowsRead,
+            long fromNanos, long toNanos) {
+        boolean overlaps(long from, long to) {
+            return from < toNanos && to > fromNanos;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -259,6 +267,7 @@ public final class DayVolume {
         AtomicInteger next = new AtomicInteger();
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
         long[] latencies = new long[requests];
+        long[] sentAt = new long[requests];
         long interval = 1_000_000_000L * SAMPLES_PER_REQUEST / rate;
         long start = System.nanoTime();
         List<Future<?>> workers = new ArrayList<>();
@@ -271,6 +280,7 @@ public final class DayVolume {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                     long sent = System.nanoTime();
+                    sentAt[n] = sent;
                     int status;
                     try {
                         status = post(http, url, bodies.get(n)).statusCode();
@@ -304,6 +314,19 @@ public final class DayVolume {
         log("write phase: %.0f s, %,.0f samples/s, statuses %s", elapsed, achieved, new TreeMap<>(statuses));
         log("latency of a 2,000-sample request: p50 %.1f ms, p99 %.1f ms, max %.1f ms", p50, p99, max);
         log("rows read (Handler_read_*) during the write phase: %,d", serverRowsDuring.get());
+        // Where the tail is: requests that overlapped a rollup run against the others.
+        List<Long> during = new ArrayList<>();
+        List<Long> outside = new ArrayList<>();
+        for (int n = 0; n < requests; n++) {
+            long from = sentAt[n];
+            long to = from + latencies[n];
+            boolean overlapping;
+            synchronized (runs) {
+                overlapping = runs.stream().anyMatch(r -> r.overlaps(from, to));
+            }
+            (overlapping ? during : outside).add(latencies[n]);
+        }
+        log("requests during a rollup run: %s; outside: %s", percentiles(during), percentiles(outside));
         for (RollupRun run : runs) {
             log("rollup run (%s) at +%.0f s: %.1f s, %s raw rows read (archiver metric), %,d rows read (Handler_read_*)"
                     + " meanwhile",
@@ -318,6 +341,17 @@ public final class DayVolume {
         System.out.printf(Locale.ROOT, "targets: 0 non-2xx: %s; p99 < 100 ms: %s; max < 2 s: %s; >= 20,000 samples/s: %s%n",
                 bad == 0 ? "met" : "MISSED", p99 < 100 ? "met" : "MISSED", max < 2000 ? "met" : "MISSED",
                 achieved >= 20_000 ? "met" : "MISSED");
+    }
+
+    /** "N requests, p50 X ms, p99 Y ms, max Z ms" of latencies in nanoseconds. */
+    private static String percentiles(List<Long> nanos) {
+        if (nanos.isEmpty()) {
+            return "0 requests";
+        }
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        return String.format(Locale.ROOT, "%,d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms", sorted.length,
+                sorted[(int) Math.ceil(0.50 * sorted.length) - 1] / 1e6, sorted[(int) Math.ceil(0.99 * sorted.length) - 1] / 1e6,
+                sorted[sorted.length - 1] / 1e6);
     }
 
     /**
@@ -338,6 +372,7 @@ public final class DayVolume {
             double runStart = 0;
             long serverAtRunStart = 0;
             long lastSeenRunning = 0;
+            long runStartNanos = 0;
             while (!done.get()) {
                 Thread.sleep(250);
                 double at = (System.nanoTime() - start) / 1e9;
@@ -352,9 +387,11 @@ public final class DayVolume {
                     double runsTotal = metric(body, "vmwatch_archiver_rollup_runs_total");
                     if (!Double.isNaN(lastRuns) && runsTotal > lastRuns) {
                         synchronized (runs) {
-                            runs.add(new RollupRun("archiver metrics", at, metric(body,
-                                    "vmwatch_archiver_rollup_last_run_seconds"), (long) metric(body,
-                                    "vmwatch_archiver_rollup_last_run_rows_read"), server - serverAtLastRun));
+                            double runSeconds = metric(body, "vmwatch_archiver_rollup_last_run_seconds");
+                            long seenNanos = System.nanoTime();
+                            runs.add(new RollupRun("archiver metrics", at, runSeconds, (long) metric(body,
+                                    "vmwatch_archiver_rollup_last_run_rows_read"), server - serverAtLastRun,
+                                    seenNanos - (long) ((runSeconds + 1.25) * 1e9), seenNanos));
                         }
                         serverAtLastRun = server;
                     }
@@ -367,6 +404,7 @@ public final class DayVolume {
                 if (running && !inRun) {
                     inRun = true;
                     runStart = at;
+                    runStartNanos = System.nanoTime() - 250_000_000L;
                     serverAtRunStart = server;
                 }
                 if (running) {
@@ -375,7 +413,7 @@ public final class DayVolume {
                     inRun = false;
                     synchronized (runs) {
                         runs.add(new RollupRun("process list", runStart, at - 5 - runStart, -1,
-                                server - serverAtRunStart));
+                                server - serverAtRunStart, runStartNanos, lastSeenRunning + 250_000_000L));
                     }
                 }
             }
@@ -383,7 +421,7 @@ public final class DayVolume {
                 double at = (System.nanoTime() - start) / 1e9;
                 synchronized (runs) {
                     runs.add(new RollupRun("process list, still running at the end", runStart, at - runStart, -1,
-                            rowsRead(c) - serverAtRunStart));
+                            rowsRead(c) - serverAtRunStart, runStartNanos, System.nanoTime()));
                 }
             }
         } catch (Exception e) {
