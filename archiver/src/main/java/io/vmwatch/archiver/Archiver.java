@@ -60,14 +60,23 @@ public final class Archiver implements AutoCloseable {
                 + config.httpThreads() + " at once");
         WriteHandler write = new WriteHandler(new RemoteWriteDecoder(limits), ingester,
                 database::isMigrated, config.writeAuth(), config.maxBodyBytes(), metrics);
+        RemoteReader reader = new RemoteReader(new RemoteReader.Limits(config.readMaxSeries(), config.readMaxSamples(),
+                RequestBudget.READ_SERIES_BYTES));
+        ReadHandler read = new ReadHandler(new RemoteReadDecoder(RequestBudget.READ_DECODED_BYTES,
+                RequestBudget.READ_BODY_BYTES + RequestBudget.READ_DECODED_BYTES), reader, database.jdbi(),
+                database::isMigrated, config.writeAuth(), RequestBudget.READ_BODY_BYTES, metrics);
+        LOG.info("limits of one remote read: " + config.readMaxSeries() + " series, " + config.readMaxSamples()
+                + " samples; " + config.readThreads() + " at once");
         // Slow or idle clients hold connection threads only; the write path and /metrics take one of
         // their few workers once the request head is in, and answer 503 when none frees up within a
-        // second. /-/healthy and /-/ready take none.
+        // second (remote reads have --read.threads workers of their own). /-/healthy and /-/ready take none.
         this.server = HttpServers.create(config.listenAddress(), config.maxConnections(), config.requestTimeout(),
                 "archiver-http");
         this.httpExecutor = (ThreadPoolExecutor) server.getExecutor();
         Runnable busy = () -> metrics.requestRejected("busy");
         server.createContext("/api/v1/write", new BoundedWork(config.httpThreads(), Duration.ofSeconds(1), write, busy));
+        server.createContext("/api/v1/read", new BoundedWork(config.readThreads(), Duration.ofSeconds(1), read,
+                () -> metrics.readRejected("busy")));
         server.createContext("/metrics", new BoundedWork(2, Duration.ofSeconds(1), text(200, metrics::scrape), busy));
         server.createContext("/-/healthy", text(200, () -> "vmwatch archiver is healthy.\n"));
         server.createContext("/-/ready", exchange -> {

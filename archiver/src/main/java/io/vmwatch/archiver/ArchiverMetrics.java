@@ -15,7 +15,9 @@ import java.util.function.Supplier;
  * The archiver's own metrics, served on /metrics. Names as Prometheus sees them:
  * vmwatch_archiver_samples_received_total, _samples_written_total, _samples_rejected_total{reason},
  * _stale_markers_total, _db_errors_total, _request_duration_seconds{code}, _batch_duration_seconds,
- * _series_cache_size, _maintenance_errors_total{job}, _requests_rejected_total{reason}.
+ * _series_cache_size, _maintenance_errors_total{job}, _requests_rejected_total{reason}; of remote read
+ * _read_request_duration_seconds{code}, _read_requests_rejected_total{reason}, _read_series_total,
+ * _read_samples_total.
  */
 public final class ArchiverMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -34,6 +36,12 @@ public final class ArchiverMetrics {
     private final ConcurrentMap<String, Timer> requestDurations = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> maintenanceErrors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> rejectedRequests = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Timer> readDurations = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> rejectedReads = new ConcurrentHashMap<>();
+    private final Counter readSeries = Counter.builder("vmwatch.archiver.read.series")
+            .description("Series returned by remote reads").register(registry);
+    private final Counter readSamples = Counter.builder("vmwatch.archiver.read.samples")
+            .description("Samples returned by remote reads").register(registry);
 
     public ArchiverMetrics() {
         for (String reason : new String[] {"native_histogram", "label_too_long"}) {
@@ -43,6 +51,35 @@ public final class ArchiverMetrics {
                 "packet_too_large"}) {
             rejectedRequestCounter(reason);
         }
+        for (String reason : READ_REJECTION_REASONS) {
+            rejectedReadCounter(reason);
+        }
+    }
+
+    /** Why a remote read is refused: each a value of _read_requests_rejected_total{reason}. */
+    static final String[] READ_REJECTION_REASONS = {"malformed", "too_large", "unsupported_type", "unauthorized",
+        "too_many_series", "too_many_samples", "busy", "database", "internal"};
+
+    /** A remote read refused or failed, by reason. */
+    public void readRejected(String reason) {
+        rejectedReadCounter(reason).increment();
+    }
+
+    private Counter rejectedReadCounter(String reason) {
+        return rejectedReads.computeIfAbsent(reason, r -> Counter.builder("vmwatch.archiver.read.requests.rejected")
+                .description("Remote reads refused or failed, by reason").tag("reason", r).register(registry));
+    }
+
+    public void readRequest(int code, Duration duration) {
+        readDurations.computeIfAbsent(Integer.toString(code), c -> Timer.builder("vmwatch.archiver.read.request.duration")
+                .description("Remote reads by HTTP status").tag("code", c)
+                .publishPercentileHistogram().register(registry)).record(duration);
+    }
+
+    /** A remote read answered: the series and samples it returned. */
+    public void read(long series, long samples) {
+        readSeries.increment(series);
+        readSamples.increment(samples);
     }
 
     /** A request refused whole: malformed or too large, all workers busy, or refused by MySQL for good. */

@@ -21,13 +21,16 @@ public final class Flags {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
     /** Three placeholders a row; MySQL allows 65,535 in one prepared statement. */
     static final int MAX_ROWS_PER_STATEMENT = 65_535 / 3;
+    static final int MAX_READ_SERIES = 1_000_000;
+    /** About 22 bytes a sample: the answer stays well under a snappy block's 4 GiB. */
+    static final int MAX_READ_SAMPLES = 100_000_000;
 
     /** Flag name, default value (null: no default) and help text. */
     private record Flag(String name, String defaultValue, String help) {
     }
 
     private static final Flag[] FLAGS = {
-        new Flag("web.listen-address", "0.0.0.0:9718", "address for /api/v1/write, /metrics, /-/healthy, /-/ready"),
+        new Flag("web.listen-address", "0.0.0.0:9718", "address for /api/v1/write, /api/v1/read, /metrics, /-/healthy, /-/ready"),
         new Flag("web.max-body-bytes", "16777216", "largest compressed write request accepted (413 above)"),
         new Flag("web.max-decoded-bytes", "134217728", "largest uncompressed write request accepted (413 above)"),
         new Flag("web.threads", "8", "write requests served at once (1 to 256); more wait up to 1 s, then 503"),
@@ -35,9 +38,14 @@ public final class Flags {
         new Flag("web.max-samples-per-request", "100000", "most samples in one write request (413 above)"),
         new Flag("web.request-timeout", "30s", "time to receive a request and start answering it; then closed"),
         new Flag("web.max-connections", "512", "open connections (16 to 65536); more are closed at once"),
-        new Flag("web.write-bearer-token-file", null, "file holding a bearer token required on /api/v1/write"),
-        new Flag("web.write-basic-auth-user", null, "basic auth user required on /api/v1/write"),
+        new Flag("web.write-bearer-token-file", null, "file holding a bearer token required on /api/v1/write and /api/v1/read"),
+        new Flag("web.write-basic-auth-user", null, "basic auth user required on /api/v1/write and /api/v1/read"),
         new Flag("web.write-basic-auth-password-file", null, "file holding that user's password"),
+        new Flag("read.threads", "2", "remote reads served at once (1 to 64); more wait up to 1 s, then 503"),
+        new Flag("read.max-series", "20000", "most series one remote read may select (1 to " + MAX_READ_SERIES
+                + "; 422 above)"),
+        new Flag("read.max-samples", "10000000", "most samples one remote read may return (1 to " + MAX_READ_SAMPLES
+                + "; 422 above)"),
         new Flag("db.url", "jdbc:mysql://127.0.0.1:3306/vmwatch", "JDBC URL of the MySQL database"),
         new Flag("db.user", "vmwatch", "MySQL user (needs ALL on the database for migrations)"),
         new Flag("db.password-file", null, "file holding the MySQL password (else $" + PASSWORD_ENV + ")"),
@@ -116,6 +124,9 @@ public final class Flags {
                 requestTimeout,
                 intRange("web.max-connections", values, 16, 65_536),
                 writeAuth(values),
+                intRange("read.threads", values, 1, 64),
+                intRange("read.max-series", values, 1, MAX_READ_SERIES),
+                intRange("read.max-samples", values, 1, MAX_READ_SAMPLES),
                 nonEmpty("db.url", values),
                 nonEmpty("db.user", values),
                 password,
@@ -134,10 +145,11 @@ public final class Flags {
 
     /** Each write worker needs {@link RequestBudget#MIN_BYTES} of heap beside a full series cache. */
     static void requireHeap(ArchiverConfig config, long maxHeapBytes) throws FlagException {
-        long perRequest = RequestBudget.perRequest(maxHeapBytes, config.httpThreads(), config.seriesCacheMaxEntries());
+        long perRequest = RequestBudget.perRequest(maxHeapBytes, config.httpThreads(), config.readThreads(),
+                config.seriesCacheMaxEntries());
         if (perRequest < RequestBudget.MIN_BYTES) {
             throw new FlagException("a heap of " + (maxHeapBytes >> 20) + " MiB is too small for --web.threads="
-                    + config.httpThreads() + " and --series-cache.max-entries=" + config.seriesCacheMaxEntries()
+                    + config.httpThreads() + ", --read.threads=" + config.readThreads() + " and --series-cache.max-entries=" + config.seriesCacheMaxEntries()
                     + ": each write request would get " + Math.max(0, perRequest >> 20) + " MiB, at least "
                     + (RequestBudget.MIN_BYTES >> 20) + " are needed; raise -Xmx or lower them");
         }

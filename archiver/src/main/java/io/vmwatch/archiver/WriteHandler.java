@@ -163,7 +163,7 @@ public final class WriteHandler implements HttpHandler {
      * and discarded (up to {@link #DRAIN_LIMIT}) so that the client gets to read the 413 instead of a
      * reset.
      */
-    private static byte[] readAtMost(HttpExchange exchange, long limit) throws IOException, MalformedRequestException {
+    static byte[] readAtMost(HttpExchange exchange, long limit) throws IOException, MalformedRequestException {
         InputStream in = exchange.getRequestBody();
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {

@@ -24,8 +24,14 @@ public final class ArchiverFixture implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public ArchiverFixture(MariaDbServer db, WriteAuth auth) throws IOException, InterruptedException {
+        this(db, auth, 20_000, 10_000_000);
+    }
+
+    /** With the limits of one remote read (--read.max-series, --read.max-samples). */
+    public ArchiverFixture(MariaDbServer db, WriteAuth auth, int readMaxSeries, int readMaxSamples)
+            throws IOException, InterruptedException {
         ArchiverConfig config = new ArchiverConfig(new InetSocketAddress("127.0.0.1", 0), MAX_BODY, MAX_DECODED, 4,
-                100_000, 100_000, Duration.ofSeconds(30), 512, auth, db.jdbcUrl(), MariaDbServer.USER, db.password(), 4, 1000, 1_000_000,
+                100_000, 100_000, Duration.ofSeconds(30), 512, auth, 2, readMaxSeries, readMaxSamples, db.jdbcUrl(), MariaDbServer.USER, db.password(), 4, 1000, 1_000_000,
                 Duration.ofDays(30), Duration.ofDays(400), 3, Duration.ofHours(1), Duration.ofMinutes(1),
                 Duration.ofSeconds(1));
         archiver = new Archiver(config, Clock.systemUTC());

@@ -51,6 +51,24 @@ class FlagsTest {
     }
 
     @Test
+    void remoteReadLimitsAreBounded() throws Exception {
+        ArchiverConfig defaults = Flags.parse(new String[0], ENV);
+        assertEquals(2, defaults.readThreads());
+        assertEquals(20_000, defaults.readMaxSeries());
+        assertEquals(10_000_000, defaults.readMaxSamples());
+        ArchiverConfig set = Flags.parse(new String[] {"--read.max-series=5", "--read.max-samples", "100",
+            "--read.threads=1"}, ENV);
+        assertEquals(5, set.readMaxSeries());
+        assertEquals(100, set.readMaxSamples());
+        assertEquals(1, set.readThreads());
+        for (String bad : new String[] {"--read.max-series=0", "--read.max-series=1000001", "--read.max-samples=0",
+            "--read.max-samples=100000001", "--read.max-samples=lots", "--read.threads=0", "--read.threads=65"}) {
+            FlagException e = assertThrows(FlagException.class, () -> Flags.parse(new String[] {bad}, ENV), bad);
+            assertTrue(e.getMessage().contains(bad.substring(2, bad.indexOf('='))), e.getMessage());
+        }
+    }
+
+    @Test
     void rejectsUnknownFlagsAndBadValues() {
         assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--no.such=1"}, ENV));
         assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--retention.raw=forever"}, ENV));
