@@ -7,8 +7,8 @@ write_relabel_configs, queue_config and the rules stay exactly as written):
   - every gce_sd_configs entry becomes a file_sd_configs entry reading GCE_TARGETS_DIR/<zone>.json,
     where the test writes targets carrying the __meta_gce_* labels GCE would set;
   - scrape and evaluation intervals become INTERVAL (the rules' own windows are unchanged);
-  - the prometheus job scrapes SELF_ADDRESS; remote_write goes to REMOTE_WRITE_URL and the archiver
-    job scrapes the same host:port (as in production, where both are the archiver's address); the
+  - the prometheus job scrapes SELF_ADDRESS; remote_write goes to REMOTE_WRITE_URL, remote_read to
+    /api/v1/read on the same host:port, and the archiver job scrapes that host:port (as in production, where both are the archiver's address); the
     alertmanager job and the alerting section go (nothing listens there in the test);
   - the node job scrapes NODE_ADDRESS (a node-exporter the test started), or goes without it.
 Prints the zones it replaced, one per line.
@@ -52,6 +52,8 @@ if not zones:
 
 (remote,) = config["remote_write"]
 remote["url"] = remote_write_url
+(read,) = config["remote_read"]
+read["url"] = urllib.parse.urljoin(remote_write_url, "/api/v1/read")
 
 with open(output, "w", encoding="utf-8") as f:
     yaml.safe_dump(config, f, sort_keys=False)

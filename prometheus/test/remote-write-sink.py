@@ -6,6 +6,9 @@ decodes it with the standard library only, and appends every metric name it has 
 NAMES_FILE, one per line. Answers 204, or 400 for a body it cannot decode.
 GET /metrics answers like the archiver's own /metrics (a few of its vmwatch_archiver_ metrics and
 a JVM one), so the archiver job has a target whose series remote write must not send back.
+POST /api/v1/read (remote read 1.0, as the rendered remote_read sends it) answers an empty
+ReadResponse, one empty QueryResult per query, so queries get no warning; the archiver's own
+remote read is tested in archiver/ (RemoteReadIT).
 """
 import http.server
 import sys
@@ -81,6 +84,32 @@ def fields(message):
         yield number, value
 
 
+def snappy_literal(data):
+    """Snappy block format holding data as literals only (valid for any input)."""
+    out = bytearray()
+    length = len(data)
+    while True:
+        out.append((length & 0x7F) | (0x80 if length >= 0x80 else 0))
+        length >>= 7
+        if not length:
+            break
+    for start in range(0, len(data), 65536):
+        piece = data[start:start + 65536]
+        if len(piece) <= 60:
+            out.append((len(piece) - 1) << 2)
+        else:
+            out.append(61 << 2)  # literal, length - 1 in the next two bytes
+            out += (len(piece) - 1).to_bytes(2, "little")
+        out += piece
+    return bytes(out)
+
+
+def empty_read_response(read_request):
+    """ReadResponse.results (1): one empty QueryResult per ReadRequest.queries (1)."""
+    queries = sum(1 for number, _ in fields(read_request) if number == 1)
+    return b"\x0a\x00" * queries
+
+
 def metric_names(write_request):
     """WriteRequest.timeseries (1) -> TimeSeries.labels (1) -> Label name (1) / value (2)."""
     for number, series in fields(write_request):
@@ -119,6 +148,15 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/api/v1/read":
+            answer = snappy_literal(empty_read_response(snappy_decompress(body)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Encoding", "snappy")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+            return
         if self.path != "/api/v1/write":
             self.send_response(404)
             self.end_headers()
