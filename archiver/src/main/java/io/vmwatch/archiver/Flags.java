@@ -42,14 +42,14 @@ public final class Flags {
         new Flag("web.write-basic-auth-user", null, "basic auth user required on /api/v1/write and /api/v1/read"),
         new Flag("web.write-basic-auth-password-file", null, "file holding that user's password"),
         new Flag("read.threads", "2", "remote reads served at once (1 to 64); more wait up to 1 s, then 503"),
-        new Flag("read.max-series", "20000", "most series one remote read may select (1 to " + MAX_READ_SERIES
+        new Flag("read.max-series", "10000", "most series one remote read may select (1 to " + MAX_READ_SERIES
                 + "; 422 above)"),
         new Flag("read.max-samples", "10000000", "most samples one remote read may return (1 to " + MAX_READ_SAMPLES
                 + "; 422 above)"),
         new Flag("db.url", "jdbc:mysql://127.0.0.1:3306/vmwatch", "JDBC URL of the MySQL database"),
         new Flag("db.user", "vmwatch", "MySQL user (needs ALL on the database for migrations)"),
         new Flag("db.password-file", null, "file holding the MySQL password (else $" + PASSWORD_ENV + ")"),
-        new Flag("db.pool-size", "10", "MySQL connections (1 to 1000)"),
+        new Flag("db.pool-size", "12", "MySQL connections (1 to 1000); above --web.threads + --read.threads"),
         new Flag("db.rows-per-statement", "2000", "rows per multi-row INSERT (1 to " + MAX_ROWS_PER_STATEMENT + ")"),
         new Flag("series-cache.max-entries", "1000000", "series ids kept in memory"),
         new Flag("retention.raw", "30d", "how long raw samples are kept (whole days)"),

@@ -13,17 +13,18 @@ final class RequestBudget {
     static final long CACHE_ENTRY_BYTES = 160;
     /** Below this a worker could not take a normal request (2,000 samples need about 2 MB). */
     static final long MIN_BYTES = 8L << 20;
-    /** Largest compressed remote-read request body. */
-    static final long READ_BODY_BYTES = 1L << 20;
+    /** Largest compressed remote-read request body (Prometheus sends a few hundred bytes a selector). */
+    static final long READ_BODY_BYTES = 256L << 10;
     /** Largest uncompressed remote-read request. */
-    static final long READ_DECODED_BYTES = 4L << 20;
+    static final long READ_DECODED_BYTES = 1L << 20;
     /** Heap the selected series of one remote read may take (labels, estimated as on the write path). */
-    static final long READ_SERIES_BYTES = 16L << 20;
+    static final long READ_SERIES_BYTES = 10L << 20;
     /**
-     * Heap of one remote-read worker: its request (body and decoded), its selected series, and the
-     * fixed buffers of the streamed answer (64 KiB pieces before and after snappy, the JDBC row buffer).
+     * Heap of one remote-read worker, 12 MiB: its request (body and decoded), its selected series, and
+     * the fixed buffers of the streamed answer (64 KiB pieces before and after snappy, the protobuf
+     * encoder's, the JDBC row buffer).
      */
-    static final long READ_BYTES = READ_BODY_BYTES + READ_DECODED_BYTES + READ_SERIES_BYTES + (2L << 20);
+    static final long READ_BYTES = READ_BODY_BYTES + READ_DECODED_BYTES + READ_SERIES_BYTES + (768L << 10);
 
     private RequestBudget() {
     }

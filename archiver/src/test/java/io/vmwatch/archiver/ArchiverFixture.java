@@ -24,7 +24,7 @@ public final class ArchiverFixture implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public ArchiverFixture(MariaDbServer db, WriteAuth auth) throws IOException, InterruptedException {
-        this(db, auth, 20_000, 10_000_000);
+        this(db, auth, 10_000, 10_000_000);
     }
 
     /** With the limits of one remote read (--read.max-series, --read.max-samples). */

@@ -54,7 +54,7 @@ class FlagsTest {
     void remoteReadLimitsAreBounded() throws Exception {
         ArchiverConfig defaults = Flags.parse(new String[0], ENV);
         assertEquals(2, defaults.readThreads());
-        assertEquals(20_000, defaults.readMaxSeries());
+        assertEquals(10_000, defaults.readMaxSeries());
         assertEquals(10_000_000, defaults.readMaxSamples());
         ArchiverConfig set = Flags.parse(new String[] {"--read.max-series=5", "--read.max-samples", "100",
             "--read.threads=1"}, ENV);
