@@ -226,7 +226,7 @@ final class RemoteReader {
             sorted.sort(BY_LABELS);
             results.add(sorted);
         }
-        Plan plan = new Plan(results, budget.withSamples, budget.samples);
+        Plan plan = new Plan(results, budget.withSamples(), budget.samples());
         if (plan.size() > 0xFFFF_FFFFL) {
             throw new ReadLimitException("too_large", "the answer would take " + plan.size()
                     + " bytes, more than a snappy block holds (4 GiB); ask for a shorter range");
@@ -330,7 +330,7 @@ final class RemoteReader {
     }
 
     /** Counts a request's series, samples and series heap against its limits. */
-    private static final class Budget {
+    static final class Budget {
         private final Limits limits;
         private long selected;
         private long withSamples;
@@ -341,6 +341,7 @@ final class RemoteReader {
             this.limits = limits;
         }
 
+        /** A series the matchers selected, with its labels. */
         void selected(List<Label> labels) throws ReadLimitException {
             if (++selected > limits.maxSeries()) {
                 throw new ReadLimitException("too_many_series", "the selectors match more than "
@@ -357,6 +358,16 @@ final class RemoteReader {
             }
         }
 
+        /** Series with samples in range so far. */
+        long withSamples() {
+            return withSamples;
+        }
+
+        long samples() {
+            return samples;
+        }
+
+        /** A series with count samples in range. */
         void samples(long count) throws ReadLimitException {
             withSamples++;
             samples += count;
