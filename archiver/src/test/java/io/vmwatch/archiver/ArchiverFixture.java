@@ -82,6 +82,14 @@ public final class ArchiverFixture implements AutoCloseable {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POSTs a snappy ReadRequest to /api/v1/read with the remote-read 1.0 headers. */
+    public HttpResponse<String> read(byte[] body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/api/v1/read")).timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/x-protobuf")
+                .header("Content-Encoding", "snappy").header("X-Prometheus-Remote-Read-Version", "0.1.0").build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Value of one line of /metrics (name with labels as printed), or NaN when absent. */
     public double metric(String series) throws IOException, InterruptedException {
         for (String line : get("/metrics").body().split("\n")) {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.CodedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -85,6 +88,13 @@ class ErrorClassesIT {
             HttpResponse<String> response = post(body("while_down", "j", NOW));
             assertEquals(503, response.statusCode(), response.body());
             assertFalse(response.body().contains("jdbc") || response.body().contains("Communications"), response.body());
+            // a remote read too: 503, no database text, counted as reason="database"
+            double readsBefore = archiver.metric("vmwatch_archiver_read_requests_rejected_total{reason=\"database\"}");
+            HttpResponse<String> read = archiver.read(readRequest("while_down"));
+            assertEquals(503, read.statusCode(), read.body());
+            assertFalse(read.body().contains("jdbc") || read.body().contains("Communications"), read.body());
+            assertEquals(readsBefore + 1,
+                    archiver.metric("vmwatch_archiver_read_requests_rejected_total{reason=\"database\"}"));
         } finally {
             db.restart();
         }
@@ -96,5 +106,27 @@ class ErrorClassesIT {
             Thread.sleep(500);
         }
         assertEquals(204, status);
+        assertEquals(200, archiver.read(readRequest("while_down")).statusCode());
+    }
+
+    /** A snappy ReadRequest of one query over the last day for the metric name. */
+    private static byte[] readRequest(String metric) throws IOException {
+        ByteArrayOutputStream matcher = new ByteArrayOutputStream();
+        CodedOutputStream m = CodedOutputStream.newInstance(matcher);
+        m.writeEnum(1, 0);
+        m.writeString(2, "__name__");
+        m.writeString(3, metric);
+        m.flush();
+        ByteArrayOutputStream query = new ByteArrayOutputStream();
+        CodedOutputStream q = CodedOutputStream.newInstance(query);
+        q.writeInt64(1, NOW - 86_400_000);
+        q.writeInt64(2, NOW + 60_000);
+        q.writeByteArray(3, matcher.toByteArray());
+        q.flush();
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        CodedOutputStream r = CodedOutputStream.newInstance(request);
+        r.writeByteArray(1, query.toByteArray());
+        r.flush();
+        return RemoteWriteEncoder.compress(request.toByteArray());
     }
 }
