@@ -255,6 +255,9 @@ def static():
         tree = [t["rawSql"] for t in sql if "process_info_samples" in t["rawSql"]]
         r.check(len(tree) == 1 and "$__unixEpochTo()" in tree[0] and "WITH RECURSIVE" in tree[0],
                 "History: a process tree at the end of the time range ($__unixEpochTo, recursive over ppid)")
+        promql_history = [t["expr"] for _, t in targets_of(history, "prometheus")]
+        r.check(len(promql_history) >= 2 and all("[$__interval]" in e and '$instance' in e for e in promql_history),
+                f"History: PromQL panels over the archive ({len(promql_history)}), per $__interval, for $instance")
         var = next((v for v in history["templating"]["list"] if v["name"] == "instance"), {})
         r.check(var.get("datasource", {}).get("uid") == "vmwatch-mysql" and var.get("refresh") == 2,
                 "History: $instance from MySQL, refreshed on time range change")
@@ -287,6 +290,11 @@ def prom_get(base, path, params):
         body = json.load(resp)
     if body.get("status") != "success":
         raise RuntimeError(body)
+    # A failing remote read (the archive) is only a warning in Prometheus' answer: count it as a
+    # failure. Remote read has no label API: Prometheus warns "not implemented" on label values.
+    warnings = [w for w in body.get("warnings", []) if not (path.startswith("/api/v1/label/") and w == "not implemented")]
+    if warnings:
+        raise RuntimeError(f"warnings: {warnings}")
     return body["data"]
 
 
