@@ -74,12 +74,14 @@ public final class Archiver implements AutoCloseable {
                 "archiver-http");
         this.httpExecutor = (ThreadPoolExecutor) server.getExecutor();
         Runnable busy = () -> metrics.requestRejected("busy");
-        server.createContext("/api/v1/write", new BoundedWork(config.httpThreads(), Duration.ofSeconds(1), write, busy));
-        server.createContext("/api/v1/read", new BoundedWork(config.readThreads(), Duration.ofSeconds(1), read,
+        HttpServers.route(server, "/api/v1/write", new BoundedWork(config.httpThreads(), Duration.ofSeconds(1), write,
+                busy));
+        HttpServers.route(server, "/api/v1/read", new BoundedWork(config.readThreads(), Duration.ofSeconds(1), read,
                 () -> metrics.readRejected("busy")));
-        server.createContext("/metrics", new BoundedWork(2, Duration.ofSeconds(1), text(200, metrics::scrape), busy));
-        server.createContext("/-/healthy", text(200, () -> "vmwatch archiver is healthy.\n"));
-        server.createContext("/-/ready", exchange -> {
+        HttpServers.route(server, "/metrics", new BoundedWork(2, Duration.ofSeconds(1), text(200, metrics::scrape),
+                busy));
+        HttpServers.route(server, "/-/healthy", text(200, () -> "vmwatch archiver is healthy.\n"));
+        HttpServers.route(server, "/-/ready", exchange -> {
             boolean ready = database.isReady();
             reply(exchange, ready ? 200 : 503, ready ? "vmwatch archiver is ready.\n"
                     : "vmwatch archiver is not ready: MySQL unreachable or not migrated yet.\n");

@@ -1,5 +1,6 @@
 package io.vmwatch.archiver;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,6 +40,24 @@ final class HttpServers {
         HttpServer server = HttpServer.create(address, maxConnections);
         server.setExecutor(connectionThreads(maxConnections, name));
         return server;
+    }
+
+    /**
+     * Serves exactly {@code path}: a JDK context matches by prefix, so without this check
+     * {@code /api/v1/writex} would reach the write handler. Any other path under it gets 404 before
+     * a worker is taken.
+     */
+    static void route(HttpServer server, String path, HttpHandler handler) {
+        server.createContext(path, exchange -> {
+            if (exchange.getRequestURI().getPath().equals(path)) {
+                handler.handle(exchange);
+                return;
+            }
+            try (exchange) {
+                exchange.getRequestBody().close();
+                exchange.sendResponseHeaders(404, -1);
+            }
+        });
     }
 
     /**

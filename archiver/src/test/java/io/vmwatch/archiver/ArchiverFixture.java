@@ -65,7 +65,12 @@ public final class ArchiverFixture implements AutoCloseable {
 
     public HttpResponse<String> post(byte[] body, String contentType, String encoding, String version,
             String authorization) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + "/api/v1/write"))
+        return post(body, contentType, encoding, version, authorization, "/api/v1/write");
+    }
+
+    public HttpResponse<String> post(byte[] body, String contentType, String encoding, String version,
+            String authorization, String path) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);

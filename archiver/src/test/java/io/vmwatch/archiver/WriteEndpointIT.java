@@ -229,6 +229,22 @@ class WriteEndpointIT {
     }
 
     @Test
+    void onlyTheExactPathsAreServed() throws Exception {
+        byte[] body = RemoteWriteEncoder.snappy(new WriteRequest(List.of(series("exact_path", "vm-1", NOW, 3, 1))));
+        for (String path : new String[] {"/api/v1/writex", "/api/v1/write/", "/api/v1/readx", "/metricsx",
+            "/-/healthyx", "/-/ready/x", "/", "/api/v1"}) {
+            assertEquals(404, archiver.get(path).statusCode(), "GET " + path);
+        }
+        assertEquals(404, archiver.post(body, "application/x-protobuf", "snappy", "0.1.0", null, "/api/v1/writex")
+                .statusCode());
+        try (Connection c = db.connect()) {
+            assertEquals(0, count(c, "SELECT COUNT(*) FROM series WHERE metric = 'exact_path'"));
+        }
+        assertEquals(200, archiver.get("/-/healthy").statusCode());
+        assertEquals(200, archiver.get("/metrics").statusCode());
+    }
+
+    @Test
     void metricsCountReceivedAndWrittenSamples() throws Exception {
         double received = archiver.metric("vmwatch_archiver_samples_received_total");
         double written = archiver.metric("vmwatch_archiver_samples_written_total");
