@@ -26,13 +26,24 @@ final class MetricsHandler implements HttpHandler {
   private static final int INITIAL_BUFFER = 16 * 1024;
 
   private final CollectorRegistry registry;
+  private final ScrapesInFlight inFlight;
 
-  MetricsHandler(CollectorRegistry registry) {
+  MetricsHandler(CollectorRegistry registry, ScrapesInFlight inFlight) {
     this.registry = registry;
+    this.inFlight = inFlight;
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
+    inFlight.enter();
+    try {
+      serve(exchange);
+    } finally {
+      inFlight.leave();
+    }
+  }
+
+  private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
       String contentType = TextFormat.chooseContentType(exchange.getRequestHeaders().getFirst("Accept"));
       ByteArrayOutputStream body = new ByteArrayOutputStream(INITIAL_BUFFER);

@@ -36,6 +36,8 @@ import javax.net.ssl.SSLParameters;
  * {@code jdk.httpserver.maxConnections}, set here before the server is created. Metrics are
  * built by at most {@code maxThreads} requests at once; one that finds them all busy for
  * {@link #WORKER_WAIT_MILLIS} gets 503. {@code /-/healthy} needs no worker, so it answers while metrics are saturated.
+ * How many are built at once, now and at most, is exported from the registry given
+ * ({@code vmwatch_exporter_scrapes_in_flight}, {@code vmwatch_exporter_scrapes_in_flight_peak}).
  */
 public final class WebServer implements AutoCloseable {
   /** Open connections at most, each with its thread while a request is read or served. */
@@ -82,7 +84,10 @@ public final class WebServer implements AutoCloseable {
         }, new ThreadPoolExecutor.AbortPolicy());
     server.setExecutor(executor);
     Authenticator authenticator = config.basicAuthUsers().isEmpty() ? null : new BcryptAuthenticator(config.basicAuthUsers());
-    route(telemetryPath, exactly(telemetryPath, new BoundedWork(maxThreads, WORKER_WAIT_MILLIS, new MetricsHandler(registry))), authenticator);
+    ScrapesInFlight inFlight = new ScrapesInFlight();
+    registry.register(inFlight);
+    route(telemetryPath, exactly(telemetryPath,
+        new BoundedWork(maxThreads, WORKER_WAIT_MILLIS, new MetricsHandler(registry, inFlight))), authenticator);
     route("/-/healthy", exactly("/-/healthy", exchange -> respond(exchange, 200, "text/plain; charset=utf-8", "Healthy\n")),
         null);
     String landing = """

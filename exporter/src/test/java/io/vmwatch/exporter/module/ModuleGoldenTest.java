@@ -16,6 +16,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -57,11 +60,42 @@ class ModuleGoldenTest {
     }));
   }
 
+  /** Why each file of golden/malformed is rejected: the line and the reason after the file name. */
+  private static final Map<String, String> MALFORMED_REASONS = Map.ofEntries(
+      Map.entry("vmwatch_cpu-columns-differ", ":2: column line differs from '" + ModuleCpuSource.COLUMNS + "'"),
+      Map.entry("vmwatch_cpu-double-space", ":3: expected 9 fields, got 10"),
+      Map.entry("vmwatch_cpu-empty", ": empty file"),
+      Map.entry("vmwatch_cpu-exponent", ":3: field 2 '1e3' is not an unsigned number"),
+      Map.entry("vmwatch_cpu-no-end", ":3: cut short: no 'end' line"),
+      Map.entry("vmwatch_cpu-no-final-newline", ":4: cut short: last line has no newline (no 'end')"),
+      Map.entry("vmwatch_cpu-overflow", ":3: field 2 '99999999999999999999' is not an unsigned number"),
+      Map.entry("vmwatch_cpu-signed-number", ":3: field 2 '-1' is not an unsigned number"),
+      Map.entry("vmwatch_cpu-too-few-fields", ":3: expected 9 fields, got 8"),
+      Map.entry("vmwatch_cpu-too-many-fields", ":3: expected 9 fields, got 10"),
+      Map.entry("vmwatch_cpu-unknown-version", ":1: format version '2' is not supported (only 1)"),
+      Map.entry("vmwatch_cpu-wrong-header", ":1: header 'vmwatch_mem 1' does not name vmwatch_cpu"),
+      Map.entry("vmwatch_mem-missing-keys", ":4: key 'available_bytes' is missing"),
+      Map.entry("vmwatch_mem-no-end", ":6: cut short: no 'end' line"),
+      Map.entry("vmwatch_mem-three-fields", ":2: expected 2 fields, got 3"),
+      Map.entry("vmwatch_mem-version-1", ":1: format version '1' is not supported (only 2)"),
+      Map.entry("vmwatch_procs-bad-escape", ":3: name 'sys\\tem' has a backslash not followed by three octal digits"),
+      Map.entry("vmwatch_procs-cut-mid-record", ":4: cut short: last line has no newline (no 'end')"),
+      Map.entry("vmwatch_procs-header-only", ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+      Map.entry("vmwatch_procs-long-state", ":3: state 'SS' is not one letter"),
+      Map.entry("vmwatch_procs-old-columns", ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+      Map.entry("vmwatch_procs-raw-non-ascii", ":3: byte 0xc3 is not allowed (printable US-ASCII only)"),
+      Map.entry("vmwatch_procs-short-escape", ":3: name 'sys\\04' has a backslash not followed by three octal digits"),
+      Map.entry("vmwatch_procs-unescaped-space", ":3: expected 11 fields, got 12"));
+
   @TestFactory
-  Stream<DynamicTest> everyMalformedGoldenFileIsRejected() throws IOException {
-    return filesIn("/golden/malformed").map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
+  Stream<DynamicTest> everyMalformedGoldenFileIsRejectedForItsReason() throws IOException {
+    List<Path> files = filesIn("/golden/malformed").toList();
+    assertEquals(new TreeSet<>(MALFORMED_REASONS.keySet()),
+        files.stream().map(file -> file.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new)),
+        "every malformed file has its expected reason here, and every reason its file");
+    return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
       ModuleFormatException e = assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
-      assertTrue(e.getMessage().startsWith(file.toString()), "message names the file: " + e.getMessage());
+      assertEquals(file + MALFORMED_REASONS.get(file.getFileName().toString()), e.getMessage());
     }));
   }
 
