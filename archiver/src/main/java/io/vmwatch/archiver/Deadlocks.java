@@ -7,21 +7,22 @@ import java.sql.SQLException;
  * run again. Every write of the archiver is idempotent, so retrying one is always safe.
  */
 final class Deadlocks {
-    /** How many times a write that lost a deadlock is run in all. */
-    static final int ATTEMPTS = 3;
+  /** How many times a write that lost a deadlock is run in all. */
+  static final int ATTEMPTS = 3;
 
-    private static final String SQLSTATE_DEADLOCK = "40001";
+  private static final String SQLSTATE_DEADLOCK = "40001";
 
-    private Deadlocks() {
+  private Deadlocks() {}
+
+  /**
+   * True when {@code failure}, or an exception it wraps (Jdbi wraps SQLException), is a deadlock.
+   */
+  static boolean isDeadlock(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && SQLSTATE_DEADLOCK.equals(sql.getSQLState())) {
+        return true;
+      }
     }
-
-    /** True when {@code failure}, or an exception it wraps (Jdbi wraps SQLException), is a deadlock. */
-    static boolean isDeadlock(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && SQLSTATE_DEADLOCK.equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
-    }
+    return false;
+  }
 }

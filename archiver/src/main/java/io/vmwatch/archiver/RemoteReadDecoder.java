@@ -25,142 +25,155 @@ import java.util.List;
  * or invalid UTF-8 make the request malformed.
  */
 public final class RemoteReadDecoder {
-    private static final int READ_REQUEST_QUERIES = 1;
-    private static final int READ_REQUEST_ACCEPTED_RESPONSE_TYPES = 2;
-    private static final int QUERY_START_TIMESTAMP_MS = 1;
-    private static final int QUERY_END_TIMESTAMP_MS = 2;
-    private static final int QUERY_MATCHERS = 3;
-    private static final int MATCHER_TYPE = 1;
-    private static final int MATCHER_NAME = 2;
-    private static final int MATCHER_VALUE = 3;
+  private static final int READ_REQUEST_QUERIES = 1;
+  private static final int READ_REQUEST_ACCEPTED_RESPONSE_TYPES = 2;
+  private static final int QUERY_START_TIMESTAMP_MS = 1;
+  private static final int QUERY_END_TIMESTAMP_MS = 2;
+  private static final int QUERY_MATCHERS = 3;
+  private static final int MATCHER_TYPE = 1;
+  private static final int MATCHER_NAME = 2;
+  private static final int MATCHER_VALUE = 3;
 
-    private final RemoteWriteDecoder snappy;
+  private final RemoteWriteDecoder snappy;
 
-    /** Bodies decode to at most maxDecodedBytes, and body plus decoded body fit in heapBudgetBytes. */
-    public RemoteReadDecoder(long maxDecodedBytes, long heapBudgetBytes) {
-        this.snappy = new RemoteWriteDecoder(new RemoteWriteDecoder.Limits(maxDecodedBytes, Long.MAX_VALUE,
-                Long.MAX_VALUE, heapBudgetBytes));
-    }
+  /**
+   * Bodies decode to at most maxDecodedBytes, and body plus decoded body fit in heapBudgetBytes.
+   */
+  public RemoteReadDecoder(long maxDecodedBytes, long heapBudgetBytes) {
+    this.snappy =
+        new RemoteWriteDecoder(
+            new RemoteWriteDecoder.Limits(
+                maxDecodedBytes, Long.MAX_VALUE, Long.MAX_VALUE, heapBudgetBytes));
+  }
 
-    /** Both steps: snappy, then protobuf. */
-    public ReadRequest decodeBody(byte[] compressed) throws MalformedRequestException, TooLargeException {
-        return decode(snappy.uncompress(compressed));
-    }
+  /** Both steps: snappy, then protobuf. */
+  public ReadRequest decodeBody(byte[] compressed)
+      throws MalformedRequestException, TooLargeException {
+    return decode(snappy.uncompress(compressed));
+  }
 
-    /** Decodes an uncompressed protobuf ReadRequest. */
-    public ReadRequest decode(byte[] protobuf) throws MalformedRequestException {
-        CodedInputStream in = CodedInputStream.newInstance(protobuf);
-        List<ReadRequest.Query> queries = new ArrayList<>();
-        List<Integer> accepted = new ArrayList<>();
-        try {
-            while (true) {
-                int tag = in.readTag();
-                if (tag == 0) {
-                    break;
-                }
-                switch (WireFormat.getTagFieldNumber(tag)) {
-                    case READ_REQUEST_QUERIES -> {
-                        requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "ReadRequest.queries");
-                        int limit = in.pushLimit(in.readRawVarint32());
-                        queries.add(readQuery(in));
-                        in.popLimit(limit);
-                    }
-                    case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
-                        if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                            int limit = in.pushLimit(in.readRawVarint32());
-                            while (in.getBytesUntilLimit() > 0) {
-                                accepted.add(in.readEnum());
-                            }
-                            in.popLimit(limit);
-                        } else {
-                            requireWireType(tag, WireFormat.WIRETYPE_VARINT, "ReadRequest.accepted_response_types");
-                            accepted.add(in.readEnum());
-                        }
-                    }
-                    default -> skipUnknown(in, tag);
-                }
+  /** Decodes an uncompressed protobuf ReadRequest. */
+  public ReadRequest decode(byte[] protobuf) throws MalformedRequestException {
+    CodedInputStream in = CodedInputStream.newInstance(protobuf);
+    List<ReadRequest.Query> queries = new ArrayList<>();
+    List<Integer> accepted = new ArrayList<>();
+    try {
+      while (true) {
+        int tag = in.readTag();
+        if (tag == 0) {
+          break;
+        }
+        switch (WireFormat.getTagFieldNumber(tag)) {
+          case READ_REQUEST_QUERIES -> {
+            requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "ReadRequest.queries");
+            int limit = in.pushLimit(in.readRawVarint32());
+            queries.add(readQuery(in));
+            in.popLimit(limit);
+          }
+          case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
+            if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+              int limit = in.pushLimit(in.readRawVarint32());
+              while (in.getBytesUntilLimit() > 0) {
+                accepted.add(in.readEnum());
+              }
+              in.popLimit(limit);
+            } else {
+              requireWireType(
+                  tag, WireFormat.WIRETYPE_VARINT, "ReadRequest.accepted_response_types");
+              accepted.add(in.readEnum());
             }
-        } catch (IOException e) {
-            throw new MalformedRequestException("body is not a protobuf ReadRequest: " + e.getMessage(), e);
+          }
+          default -> skipUnknown(in, tag);
         }
-        return new ReadRequest(List.copyOf(queries), List.copyOf(accepted));
+      }
+    } catch (IOException e) {
+      throw new MalformedRequestException(
+          "body is not a protobuf ReadRequest: " + e.getMessage(), e);
     }
+    return new ReadRequest(List.copyOf(queries), List.copyOf(accepted));
+  }
 
-    private static ReadRequest.Query readQuery(CodedInputStream in) throws IOException, MalformedRequestException {
-        long start = 0;
-        long end = 0;
-        List<LabelMatcher> matchers = new ArrayList<>();
-        while (true) {
-            int tag = in.readTag();
-            if (tag == 0) {
-                break;
-            }
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case QUERY_START_TIMESTAMP_MS -> {
-                    requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms");
-                    start = in.readInt64();
-                }
-                case QUERY_END_TIMESTAMP_MS -> {
-                    requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Query.end_timestamp_ms");
-                    end = in.readInt64();
-                }
-                case QUERY_MATCHERS -> {
-                    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Query.matchers");
-                    int limit = in.pushLimit(in.readRawVarint32());
-                    matchers.add(readMatcher(in));
-                    in.popLimit(limit);
-                }
-                default -> skipUnknown(in, tag);
-            }
+  private static ReadRequest.Query readQuery(CodedInputStream in)
+      throws IOException, MalformedRequestException {
+    long start = 0;
+    long end = 0;
+    List<LabelMatcher> matchers = new ArrayList<>();
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      switch (WireFormat.getTagFieldNumber(tag)) {
+        case QUERY_START_TIMESTAMP_MS -> {
+          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms");
+          start = in.readInt64();
         }
-        return new ReadRequest.Query(start, end, List.copyOf(matchers));
+        case QUERY_END_TIMESTAMP_MS -> {
+          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Query.end_timestamp_ms");
+          end = in.readInt64();
+        }
+        case QUERY_MATCHERS -> {
+          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Query.matchers");
+          int limit = in.pushLimit(in.readRawVarint32());
+          matchers.add(readMatcher(in));
+          in.popLimit(limit);
+        }
+        default -> skipUnknown(in, tag);
+      }
     }
+    return new ReadRequest.Query(start, end, List.copyOf(matchers));
+  }
 
-    private static LabelMatcher readMatcher(CodedInputStream in) throws IOException, MalformedRequestException {
-        int type = 0;
-        String name = "";
-        String value = "";
-        while (true) {
-            int tag = in.readTag();
-            if (tag == 0) {
-                break;
-            }
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case MATCHER_TYPE -> {
-                    requireWireType(tag, WireFormat.WIRETYPE_VARINT, "LabelMatcher.type");
-                    type = in.readEnum();
-                }
-                case MATCHER_NAME -> {
-                    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.name");
-                    name = in.readStringRequireUtf8();
-                }
-                case MATCHER_VALUE -> {
-                    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.value");
-                    value = in.readStringRequireUtf8();
-                }
-                default -> skipUnknown(in, tag);
-            }
+  private static LabelMatcher readMatcher(CodedInputStream in)
+      throws IOException, MalformedRequestException {
+    int type = 0;
+    String name = "";
+    String value = "";
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        break;
+      }
+      switch (WireFormat.getTagFieldNumber(tag)) {
+        case MATCHER_TYPE -> {
+          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "LabelMatcher.type");
+          type = in.readEnum();
         }
-        LabelMatcher.Type[] types = LabelMatcher.Type.values();
-        if (type < 0 || type >= types.length) {
-            throw new MalformedRequestException("label matcher of " + name + " has the unknown type " + type);
+        case MATCHER_NAME -> {
+          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.name");
+          name = in.readStringRequireUtf8();
         }
-        if (name.isEmpty()) {
-            throw new MalformedRequestException("a label matcher has an empty label name");
+        case MATCHER_VALUE -> {
+          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.value");
+          value = in.readStringRequireUtf8();
         }
-        return LabelMatcher.of(types[type], name, value);
+        default -> skipUnknown(in, tag);
+      }
     }
+    LabelMatcher.Type[] types = LabelMatcher.Type.values();
+    if (type < 0 || type >= types.length) {
+      throw new MalformedRequestException(
+          "label matcher of " + name + " has the unknown type " + type);
+    }
+    if (name.isEmpty()) {
+      throw new MalformedRequestException("a label matcher has an empty label name");
+    }
+    return LabelMatcher.of(types[type], name, value);
+  }
 
-    private static void skipUnknown(CodedInputStream in, int tag) throws IOException, MalformedRequestException {
-        if (!in.skipField(tag)) {
-            throw new MalformedRequestException("unexpected end-group tag of field " + WireFormat.getTagFieldNumber(tag));
-        }
+  private static void skipUnknown(CodedInputStream in, int tag)
+      throws IOException, MalformedRequestException {
+    if (!in.skipField(tag)) {
+      throw new MalformedRequestException(
+          "unexpected end-group tag of field " + WireFormat.getTagFieldNumber(tag));
     }
+  }
 
-    private static void requireWireType(int tag, int wireType, String field) throws MalformedRequestException {
-        if (WireFormat.getTagWireType(tag) != wireType) {
-            throw new MalformedRequestException(field + " has wire type " + WireFormat.getTagWireType(tag)
-                    + ", expected " + wireType);
-        }
+  private static void requireWireType(int tag, int wireType, String field)
+      throws MalformedRequestException {
+    if (WireFormat.getTagWireType(tag) != wireType) {
+      throw new MalformedRequestException(
+          field + " has wire type " + WireFormat.getTagWireType(tag) + ", expected " + wireType);
     }
+  }
 }

@@ -19,20 +19,21 @@ import java.util.Map;
  * SAMPLES, in bounded memory whatever the number of samples:
  *
  * <ol>
- * <li>{@link #plan}: in one read-only transaction with a consistent snapshot, select the series of
- * each query (equality on {@code __name__} and {@code instance} in SQL, every matcher in Java on the
- * labels, the series table streamed row by row), then count each series' samples in the range and
- * the bytes their timestamps take. Past {@link Limits} nothing has been sent yet: a
- * {@link ReadLimitException} becomes a clear 4xx. Only the selected series are held.</li>
- * <li>{@link Plan#write}: the size of every protobuf message is now known, so the response is
- * streamed: samples come from MySQL one series at a time (a streaming result set), are encoded and
- * snappy-compressed in 64 KiB pieces ({@link SnappyBlockWriter}) and sent. The same snapshot
- * guarantees the rows counted are the rows sent; were they not, the stream stops short and the
- * client's snappy decoder refuses it (the block header carries the total length).</li>
+ *   <li>{@link #plan}: in one read-only transaction with a consistent snapshot, select the series
+ *       of each query (equality on {@code __name__} and {@code instance} in SQL, every matcher in
+ *       Java on the labels, the series table streamed row by row), then count each series' samples
+ *       in the range and the bytes their timestamps take. Past {@link Limits} nothing has been sent
+ *       yet: a {@link ReadLimitException} becomes a clear 4xx. Only the selected series are held.
+ *   <li>{@link Plan#write}: the size of every protobuf message is now known, so the response is
+ *       streamed: samples come from MySQL one series at a time (a streaming result set), are
+ *       encoded and snappy-compressed in 64 KiB pieces ({@link SnappyBlockWriter}) and sent. The
+ *       same snapshot guarantees the rows counted are the rows sent; were they not, the stream
+ *       stops short and the client's snappy decoder refuses it (the block header carries the total
+ *       length).
  * </ol>
  *
- * <p>Samples stored as NULL (the archiver stores NaN and +-Inf so; stale markers are not stored) are
- * returned as Prometheus' ordinary NaN, {@link #NORMAL_NAN_BITS}. Series without samples in a
+ * <p>Samples stored as NULL (the archiver stores NaN and +-Inf so; stale markers are not stored)
+ * are returned as Prometheus' ordinary NaN, {@link #NORMAL_NAN_BITS}. Series without samples in a
  * query's range are left out of its result, as Prometheus' own storage does.
  *
  * <pre>
@@ -44,337 +45,385 @@ import java.util.Map;
  * </pre>
  */
 final class RemoteReader {
-    /** Prometheus' value.NormalNaN: the NaN of a sample whose value is NaN, not a stale marker. */
-    static final long NORMAL_NAN_BITS = 0x7ff8000000000001L;
-    /** Heap estimate of a selected series beyond its labels (record, list, boxed numbers). */
-    static final long SERIES_COST = 96;
-    private static final int COUNT_BATCH = 500;
-    private static final Comparator<Label> BY_NAME = Comparator.comparing(Label::name);
-    private static final Comparator<Selected> BY_LABELS = (a, b) -> {
+  /** Prometheus' value.NormalNaN: the NaN of a sample whose value is NaN, not a stale marker. */
+  static final long NORMAL_NAN_BITS = 0x7ff8000000000001L;
+
+  /** Heap estimate of a selected series beyond its labels (record, list, boxed numbers). */
+  static final long SERIES_COST = 96;
+
+  private static final int COUNT_BATCH = 500;
+  private static final Comparator<Label> BY_NAME = Comparator.comparing(Label::name);
+  private static final Comparator<Selected> BY_LABELS =
+      (a, b) -> {
         List<Label> x = a.labels();
         List<Label> y = b.labels();
         for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
-            int c = x.get(i).name().compareTo(y.get(i).name());
-            if (c == 0) {
-                c = x.get(i).value().compareTo(y.get(i).value());
-            }
-            if (c != 0) {
-                return c;
-            }
+          int c = x.get(i).name().compareTo(y.get(i).name());
+          if (c == 0) {
+            c = x.get(i).value().compareTo(y.get(i).value());
+          }
+          if (c != 0) {
+            return c;
+          }
         }
         return Integer.compare(x.size(), y.size());
-    };
-    /** Bytes of an int64 varint, by the ts thresholds 2^7, 2^14 ... 2^56 (negative: 10, else 9). */
-    private static final String TIMESTAMP_BYTES = "CASE WHEN ts < 0 THEN 10 WHEN ts < 128 THEN 1 WHEN ts < 16384 THEN 2"
-            + " WHEN ts < 2097152 THEN 3 WHEN ts < 268435456 THEN 4 WHEN ts < 34359738368 THEN 5"
-            + " WHEN ts < 4398046511104 THEN 6 WHEN ts < 562949953421312 THEN 7"
-            + " WHEN ts < 72057594037927936 THEN 8 ELSE 9 END";
+      };
 
-    /** The most one request may return: series, samples, and the heap its selected series may take. */
-    record Limits(long maxSeries, long maxSamples, long maxSeriesHeapBytes) {
+  /** Bytes of an int64 varint, by the ts thresholds 2^7, 2^14 ... 2^56 (negative: 10, else 9). */
+  private static final String TIMESTAMP_BYTES =
+      "CASE WHEN ts < 0 THEN 10 WHEN ts < 128 THEN 1 WHEN ts < 16384 THEN 2"
+          + " WHEN ts < 2097152 THEN 3 WHEN ts < 268435456 THEN 4 WHEN ts < 34359738368 THEN 5"
+          + " WHEN ts < 4398046511104 THEN 6 WHEN ts < 562949953421312 THEN 7"
+          + " WHEN ts < 72057594037927936 THEN 8 ELSE 9 END";
+
+  /**
+   * The most one request may return: series, samples, and the heap its selected series may take.
+   */
+  record Limits(long maxSeries, long maxSamples, long maxSeriesHeapBytes) {}
+
+  /**
+   * A series selected by a query, with its labels (sorted, __name__ included) and what it holds.
+   */
+  private record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
+    long labelsSize() {
+      long size = 0;
+      for (Label label : labels) {
+        int message =
+            CodedOutputStream.computeStringSize(1, label.name())
+                + CodedOutputStream.computeStringSize(2, label.value());
+        size += 1 + CodedOutputStream.computeUInt32SizeNoTag(message) + message;
+      }
+      return size;
     }
 
-    /** A series selected by a query, with its labels (sorted, __name__ included) and what it holds. */
-    private record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
-        long labelsSize() {
-            long size = 0;
-            for (Label label : labels) {
-                int message = CodedOutputStream.computeStringSize(1, label.name())
-                        + CodedOutputStream.computeStringSize(2, label.value());
-                size += 1 + CodedOutputStream.computeUInt32SizeNoTag(message) + message;
-            }
-            return size;
-        }
+    /** Each sample: tag and length (1 + 1), value (1 + 8), timestamp tag (1) and varint. */
+    long timeSeriesSize() {
+      return labelsSize() + 12 * samples + timestampBytes;
+    }
+  }
 
-        /** Each sample: tag and length (1 + 1), value (1 + 8), timestamp tag (1) and varint. */
-        long timeSeriesSize() {
-            return labelsSize() + 12 * samples + timestampBytes;
-        }
+  /** What a request will return: per query, its series in order. */
+  static final class Plan {
+    private final List<List<Selected>> results;
+    private final long series;
+    private final long samples;
+    private final long size;
+
+    private Plan(List<List<Selected>> results, long series, long samples) {
+      this.results = results;
+      this.series = series;
+      this.samples = samples;
+      long total = 0;
+      for (List<Selected> result : results) {
+        long length = queryResultSize(result);
+        total += 1 + CodedOutputStream.computeUInt64SizeNoTag(length) + length;
+      }
+      this.size = total;
     }
 
-    /** What a request will return: per query, its series in order. */
-    static final class Plan {
-        private final List<List<Selected>> results;
-        private final long series;
-        private final long samples;
-        private final long size;
-
-        private Plan(List<List<Selected>> results, long series, long samples) {
-            this.results = results;
-            this.series = series;
-            this.samples = samples;
-            long total = 0;
-            for (List<Selected> result : results) {
-                long length = queryResultSize(result);
-                total += 1 + CodedOutputStream.computeUInt64SizeNoTag(length) + length;
-            }
-            this.size = total;
-        }
-
-        long series() {
-            return series;
-        }
-
-        long samples() {
-            return samples;
-        }
-
-        /** Bytes of the uncompressed ReadResponse. */
-        long size() {
-            return size;
-        }
-
-        private static long queryResultSize(List<Selected> result) {
-            long length = 0;
-            for (Selected s : result) {
-                long ts = s.timeSeriesSize();
-                length += 1 + CodedOutputStream.computeUInt64SizeNoTag(ts) + ts;
-            }
-            return length;
-        }
-
-        /** Streams the snappy-compressed ReadResponse to out, reading samples through connection. */
-        void write(Connection connection, ReadRequest request, OutputStream out) throws IOException, SQLException {
-            SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
-            CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
-            try (PreparedStatement q = streaming(connection,
-                    "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts")) {
-                for (int i = 0; i < results.size(); i++) {
-                    ReadRequest.Query query = request.queries().get(i);
-                    List<Selected> result = results.get(i);
-                    proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                    proto.writeUInt64NoTag(queryResultSize(result));
-                    for (Selected s : result) {
-                        writeSeries(proto, s, q, query);
-                    }
-                }
-            }
-            proto.flush();
-            snappy.finish();
-        }
-
-        private static void writeSeries(CodedOutputStream proto, Selected s, PreparedStatement q,
-                ReadRequest.Query query) throws IOException, SQLException {
-            proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            proto.writeUInt64NoTag(s.timeSeriesSize());
-            for (Label label : s.labels()) {
-                proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                proto.writeUInt32NoTag(CodedOutputStream.computeStringSize(1, label.name())
-                        + CodedOutputStream.computeStringSize(2, label.value()));
-                proto.writeString(1, label.name());
-                proto.writeString(2, label.value());
-            }
-            q.setLong(1, s.id());
-            q.setLong(2, query.startMs());
-            q.setLong(3, query.endMs());
-            long rows = 0;
-            long timestampBytes = 0;
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    long ts = rs.getLong(1);
-                    double value = rs.getDouble(2);
-                    if (rs.wasNull()) {
-                        value = Double.longBitsToDouble(NORMAL_NAN_BITS);
-                    }
-                    int tsBytes = CodedOutputStream.computeInt64SizeNoTag(ts);
-                    if (++rows > s.samples()) {
-                        throw new IOException("series " + s.id() + " has more samples than counted (" + s.samples()
-                                + "); answer cut short");
-                    }
-                    timestampBytes += tsBytes;
-                    proto.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                    proto.writeUInt32NoTag(10 + tsBytes);
-                    proto.writeDouble(1, value);
-                    proto.writeInt64(2, ts);
-                }
-            }
-            if (rows != s.samples() || timestampBytes != s.timestampBytes()) {
-                throw new IOException("series " + s.id() + " has " + rows + " samples, " + s.samples()
-                        + " were counted; answer cut short");
-            }
-        }
+    long series() {
+      return series;
     }
 
+    long samples() {
+      return samples;
+    }
+
+    /** Bytes of the uncompressed ReadResponse. */
+    long size() {
+      return size;
+    }
+
+    private static long queryResultSize(List<Selected> result) {
+      long length = 0;
+      for (Selected s : result) {
+        long ts = s.timeSeriesSize();
+        length += 1 + CodedOutputStream.computeUInt64SizeNoTag(ts) + ts;
+      }
+      return length;
+    }
+
+    /** Streams the snappy-compressed ReadResponse to out, reading samples through connection. */
+    void write(Connection connection, ReadRequest request, OutputStream out)
+        throws IOException, SQLException {
+      SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
+      CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
+      try (PreparedStatement q =
+          streaming(
+              connection,
+              "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts")) {
+        for (int i = 0; i < results.size(); i++) {
+          ReadRequest.Query query = request.queries().get(i);
+          List<Selected> result = results.get(i);
+          proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+          proto.writeUInt64NoTag(queryResultSize(result));
+          for (Selected s : result) {
+            writeSeries(proto, s, q, query);
+          }
+        }
+      }
+      proto.flush();
+      snappy.finish();
+    }
+
+    private static void writeSeries(
+        CodedOutputStream proto, Selected s, PreparedStatement q, ReadRequest.Query query)
+        throws IOException, SQLException {
+      proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      proto.writeUInt64NoTag(s.timeSeriesSize());
+      for (Label label : s.labels()) {
+        proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        proto.writeUInt32NoTag(
+            CodedOutputStream.computeStringSize(1, label.name())
+                + CodedOutputStream.computeStringSize(2, label.value()));
+        proto.writeString(1, label.name());
+        proto.writeString(2, label.value());
+      }
+      q.setLong(1, s.id());
+      q.setLong(2, query.startMs());
+      q.setLong(3, query.endMs());
+      long rows = 0;
+      long timestampBytes = 0;
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          long ts = rs.getLong(1);
+          double value = rs.getDouble(2);
+          if (rs.wasNull()) {
+            value = Double.longBitsToDouble(NORMAL_NAN_BITS);
+          }
+          int tsBytes = CodedOutputStream.computeInt64SizeNoTag(ts);
+          if (++rows > s.samples()) {
+            throw new IOException(
+                "series "
+                    + s.id()
+                    + " has more samples than counted ("
+                    + s.samples()
+                    + "); answer cut short");
+          }
+          timestampBytes += tsBytes;
+          proto.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+          proto.writeUInt32NoTag(10 + tsBytes);
+          proto.writeDouble(1, value);
+          proto.writeInt64(2, ts);
+        }
+      }
+      if (rows != s.samples() || timestampBytes != s.timestampBytes()) {
+        throw new IOException(
+            "series "
+                + s.id()
+                + " has "
+                + rows
+                + " samples, "
+                + s.samples()
+                + " were counted; answer cut short");
+      }
+    }
+  }
+
+  private final Limits limits;
+
+  RemoteReader(Limits limits) {
+    this.limits = limits;
+  }
+
+  /** Starts the read-only transaction whose snapshot both {@link #plan} and the write see. */
+  static void beginSnapshot(Connection connection) throws SQLException {
+    try (var statement = connection.createStatement()) {
+      statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      statement.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    }
+  }
+
+  static void endSnapshot(Connection connection) throws SQLException {
+    try (var statement = connection.createStatement()) {
+      statement.execute("ROLLBACK");
+    }
+  }
+
+  /** Selects and counts what the request will return, or refuses it over a limit. */
+  Plan plan(Connection connection, ReadRequest request) throws SQLException, ReadLimitException {
+    List<List<Selected>> results = new ArrayList<>();
+    Budget budget = new Budget(limits);
+    for (ReadRequest.Query query : request.queries()) {
+      List<Selected> selected =
+          query.startMs() > query.endMs()
+              ? List.of()
+              : count(connection, select(connection, query, budget), query, budget);
+      List<Selected> sorted = new ArrayList<>(selected);
+      sorted.sort(BY_LABELS);
+      results.add(sorted);
+    }
+    Plan plan = new Plan(results, budget.withSamples(), budget.samples());
+    if (plan.size() > 0xFFFF_FFFFL) {
+      throw new ReadLimitException(
+          "too_large",
+          "the answer would take "
+              + plan.size()
+              + " bytes, more than a snappy block holds (4 GiB); ask for a shorter range");
+    }
+    return plan;
+  }
+
+  /** The series every matcher of the query selects; SQL filters what it can, Java the rest. */
+  private static List<Selected> select(
+      Connection connection, ReadRequest.Query query, Budget budget)
+      throws SQLException, ReadLimitException {
+    StringBuilder sql = new StringBuilder("SELECT id, metric, labels FROM series");
+    List<String> parameters = new ArrayList<>();
+    for (LabelMatcher m : query.matchers()) {
+      if (m.type() == LabelMatcher.Type.EQ
+          && m.name().equals(RemoteWriteDecoder.METRIC_NAME_LABEL)) {
+        sql.append(parameters.isEmpty() ? " WHERE" : " AND").append(" metric = ?");
+        parameters.add(m.value());
+      } else if (m.type() == LabelMatcher.Type.EQ && m.name().equals(SeriesKey.INSTANCE_LABEL)) {
+        sql.append(parameters.isEmpty() ? " WHERE" : " AND").append(" instance = ?");
+        parameters.add(m.value());
+      }
+    }
+    List<Selected> selected = new ArrayList<>();
+    try (PreparedStatement q = streaming(connection, sql.toString())) {
+      for (int i = 0; i < parameters.size(); i++) {
+        q.setString(i + 1, parameters.get(i));
+      }
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          String metric = rs.getString(2);
+          List<Label> labels = new ArrayList<>(LabelsJson.parse(rs.getString(3)));
+          labels.add(new Label(RemoteWriteDecoder.METRIC_NAME_LABEL, metric));
+          if (matchesAll(query.matchers(), labels)) {
+            labels.sort(BY_NAME);
+            budget.selected(labels);
+            selected.add(new Selected(rs.getLong(1), List.copyOf(labels), 0, 0));
+          }
+        }
+      }
+    }
+    return selected;
+  }
+
+  private static boolean matchesAll(List<LabelMatcher> matchers, List<Label> labels) {
+    for (LabelMatcher m : matchers) {
+      String value = "";
+      for (Label label : labels) {
+        if (label.name().equals(m.name())) {
+          value = label.value();
+          break;
+        }
+      }
+      if (!m.matches(value)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The selected series with their sample counts in the range; those without samples are dropped.
+   */
+  private static List<Selected> count(
+      Connection connection, List<Selected> selected, ReadRequest.Query query, Budget budget)
+      throws SQLException, ReadLimitException {
+    List<Selected> counted = new ArrayList<>();
+    for (int from = 0; from < selected.size(); from += COUNT_BATCH) {
+      List<Selected> batch = selected.subList(from, Math.min(selected.size(), from + COUNT_BATCH));
+      StringBuilder sql =
+          new StringBuilder("SELECT series_id, COUNT(*), SUM(")
+              .append(TIMESTAMP_BYTES)
+              .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
+      for (int i = 0; i < batch.size(); i++) {
+        sql.append(i == 0 ? "?" : ",?");
+      }
+      sql.append(") GROUP BY series_id");
+      Map<Long, long[]> counts = new HashMap<>();
+      try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
+        q.setLong(1, query.startMs());
+        q.setLong(2, query.endMs());
+        for (int i = 0; i < batch.size(); i++) {
+          q.setLong(i + 3, batch.get(i).id());
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            counts.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3)});
+          }
+        }
+      }
+      for (Selected s : batch) {
+        long[] c = counts.get(s.id());
+        if (c != null && c[0] > 0) {
+          budget.samples(c[0]);
+          counted.add(new Selected(s.id(), s.labels(), c[0], c[1]));
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
+  private static PreparedStatement streaming(Connection connection, String sql)
+      throws SQLException {
+    PreparedStatement statement =
+        connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    statement.setFetchSize(Integer.MIN_VALUE);
+    return statement;
+  }
+
+  /** Counts a request's series, samples and series heap against its limits. */
+  static final class Budget {
     private final Limits limits;
+    private long selected;
+    private long withSamples;
+    private long samples;
+    private long heapBytes;
 
-    RemoteReader(Limits limits) {
-        this.limits = limits;
+    Budget(Limits limits) {
+      this.limits = limits;
     }
 
-    /** Starts the read-only transaction whose snapshot both {@link #plan} and the write see. */
-    static void beginSnapshot(Connection connection) throws SQLException {
-        try (var statement = connection.createStatement()) {
-            statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-            statement.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
-        }
+    /** A series the matchers selected, with its labels. */
+    void selected(List<Label> labels) throws ReadLimitException {
+      if (++selected > limits.maxSeries()) {
+        throw new ReadLimitException(
+            "too_many_series",
+            "the selectors match more than "
+                + limits.maxSeries()
+                + " series (--read.max-series); narrow them");
+      }
+      heapBytes += SERIES_COST;
+      for (Label label : labels) {
+        heapBytes +=
+            RemoteWriteDecoder.LABEL_COST + 2L * (label.name().length() + label.value().length());
+      }
+      if (heapBytes > limits.maxSeriesHeapBytes()) {
+        throw new ReadLimitException(
+            "too_many_series",
+            "the labels of the "
+                + selected
+                + " series selected so far take more than "
+                + limits.maxSeriesHeapBytes()
+                + " bytes of heap, the budget of one read; narrow the selectors");
+      }
     }
 
-    static void endSnapshot(Connection connection) throws SQLException {
-        try (var statement = connection.createStatement()) {
-            statement.execute("ROLLBACK");
-        }
+    /** Series with samples in range so far. */
+    long withSamples() {
+      return withSamples;
     }
 
-    /** Selects and counts what the request will return, or refuses it over a limit. */
-    Plan plan(Connection connection, ReadRequest request) throws SQLException, ReadLimitException {
-        List<List<Selected>> results = new ArrayList<>();
-        Budget budget = new Budget(limits);
-        for (ReadRequest.Query query : request.queries()) {
-            List<Selected> selected = query.startMs() > query.endMs() ? List.of()
-                    : count(connection, select(connection, query, budget), query, budget);
-            List<Selected> sorted = new ArrayList<>(selected);
-            sorted.sort(BY_LABELS);
-            results.add(sorted);
-        }
-        Plan plan = new Plan(results, budget.withSamples(), budget.samples());
-        if (plan.size() > 0xFFFF_FFFFL) {
-            throw new ReadLimitException("too_large", "the answer would take " + plan.size()
-                    + " bytes, more than a snappy block holds (4 GiB); ask for a shorter range");
-        }
-        return plan;
+    long samples() {
+      return samples;
     }
 
-    /** The series every matcher of the query selects; SQL filters what it can, Java the rest. */
-    private static List<Selected> select(Connection connection, ReadRequest.Query query, Budget budget)
-            throws SQLException, ReadLimitException {
-        StringBuilder sql = new StringBuilder("SELECT id, metric, labels FROM series");
-        List<String> parameters = new ArrayList<>();
-        for (LabelMatcher m : query.matchers()) {
-            if (m.type() == LabelMatcher.Type.EQ && m.name().equals(RemoteWriteDecoder.METRIC_NAME_LABEL)) {
-                sql.append(parameters.isEmpty() ? " WHERE" : " AND").append(" metric = ?");
-                parameters.add(m.value());
-            } else if (m.type() == LabelMatcher.Type.EQ && m.name().equals(SeriesKey.INSTANCE_LABEL)) {
-                sql.append(parameters.isEmpty() ? " WHERE" : " AND").append(" instance = ?");
-                parameters.add(m.value());
-            }
-        }
-        List<Selected> selected = new ArrayList<>();
-        try (PreparedStatement q = streaming(connection, sql.toString())) {
-            for (int i = 0; i < parameters.size(); i++) {
-                q.setString(i + 1, parameters.get(i));
-            }
-            try (ResultSet rs = q.executeQuery()) {
-                while (rs.next()) {
-                    String metric = rs.getString(2);
-                    List<Label> labels = new ArrayList<>(LabelsJson.parse(rs.getString(3)));
-                    labels.add(new Label(RemoteWriteDecoder.METRIC_NAME_LABEL, metric));
-                    if (matchesAll(query.matchers(), labels)) {
-                        labels.sort(BY_NAME);
-                        budget.selected(labels);
-                        selected.add(new Selected(rs.getLong(1), List.copyOf(labels), 0, 0));
-                    }
-                }
-            }
-        }
-        return selected;
+    /** A series with count samples in range. */
+    void samples(long count) throws ReadLimitException {
+      withSamples++;
+      samples += count;
+      if (samples > limits.maxSamples()) {
+        throw new ReadLimitException(
+            "too_many_samples",
+            "the answer would hold more than "
+                + limits.maxSamples()
+                + " samples (--read.max-samples); ask for a shorter range or fewer series");
+      }
     }
-
-    private static boolean matchesAll(List<LabelMatcher> matchers, List<Label> labels) {
-        for (LabelMatcher m : matchers) {
-            String value = "";
-            for (Label label : labels) {
-                if (label.name().equals(m.name())) {
-                    value = label.value();
-                    break;
-                }
-            }
-            if (!m.matches(value)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The selected series with their sample counts in the range; those without samples are dropped. */
-    private static List<Selected> count(Connection connection, List<Selected> selected, ReadRequest.Query query,
-            Budget budget) throws SQLException, ReadLimitException {
-        List<Selected> counted = new ArrayList<>();
-        for (int from = 0; from < selected.size(); from += COUNT_BATCH) {
-            List<Selected> batch = selected.subList(from, Math.min(selected.size(), from + COUNT_BATCH));
-            StringBuilder sql = new StringBuilder("SELECT series_id, COUNT(*), SUM(").append(TIMESTAMP_BYTES)
-                    .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
-            for (int i = 0; i < batch.size(); i++) {
-                sql.append(i == 0 ? "?" : ",?");
-            }
-            sql.append(") GROUP BY series_id");
-            Map<Long, long[]> counts = new HashMap<>();
-            try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
-                q.setLong(1, query.startMs());
-                q.setLong(2, query.endMs());
-                for (int i = 0; i < batch.size(); i++) {
-                    q.setLong(i + 3, batch.get(i).id());
-                }
-                try (ResultSet rs = q.executeQuery()) {
-                    while (rs.next()) {
-                        counts.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3)});
-                    }
-                }
-            }
-            for (Selected s : batch) {
-                long[] c = counts.get(s.id());
-                if (c != null && c[0] > 0) {
-                    budget.samples(c[0]);
-                    counted.add(new Selected(s.id(), s.labels(), c[0], c[1]));
-                }
-            }
-        }
-        return counted;
-    }
-
-    /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
-    private static PreparedStatement streaming(Connection connection, String sql) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY,
-                ResultSet.CONCUR_READ_ONLY);
-        statement.setFetchSize(Integer.MIN_VALUE);
-        return statement;
-    }
-
-    /** Counts a request's series, samples and series heap against its limits. */
-    static final class Budget {
-        private final Limits limits;
-        private long selected;
-        private long withSamples;
-        private long samples;
-        private long heapBytes;
-
-        Budget(Limits limits) {
-            this.limits = limits;
-        }
-
-        /** A series the matchers selected, with its labels. */
-        void selected(List<Label> labels) throws ReadLimitException {
-            if (++selected > limits.maxSeries()) {
-                throw new ReadLimitException("too_many_series", "the selectors match more than "
-                        + limits.maxSeries() + " series (--read.max-series); narrow them");
-            }
-            heapBytes += SERIES_COST;
-            for (Label label : labels) {
-                heapBytes += RemoteWriteDecoder.LABEL_COST + 2L * (label.name().length() + label.value().length());
-            }
-            if (heapBytes > limits.maxSeriesHeapBytes()) {
-                throw new ReadLimitException("too_many_series", "the labels of the " + selected
-                        + " series selected so far take more than " + limits.maxSeriesHeapBytes()
-                        + " bytes of heap, the budget of one read; narrow the selectors");
-            }
-        }
-
-        /** Series with samples in range so far. */
-        long withSamples() {
-            return withSamples;
-        }
-
-        long samples() {
-            return samples;
-        }
-
-        /** A series with count samples in range. */
-        void samples(long count) throws ReadLimitException {
-            withSamples++;
-            samples += count;
-            if (samples > limits.maxSamples()) {
-                throw new ReadLimitException("too_many_samples", "the answer would hold more than "
-                        + limits.maxSamples() + " samples (--read.max-samples); ask for a shorter range or fewer series");
-            }
-        }
-    }
+  }
 }

@@ -13,72 +13,74 @@ import org.xerial.snappy.Snappy;
  * {@link #finish()} fails unless exactly the announced number of bytes was written.
  */
 final class SnappyBlockWriter extends OutputStream {
-    static final int PIECE = 64 * 1024;
+  static final int PIECE = 64 * 1024;
 
-    private final OutputStream out;
-    private final long length;
-    private final byte[] piece = new byte[PIECE];
-    private final byte[] compressed = new byte[Snappy.maxCompressedLength(PIECE)];
-    private int filled;
-    private long written;
+  private final OutputStream out;
+  private final long length;
+  private final byte[] piece = new byte[PIECE];
+  private final byte[] compressed = new byte[Snappy.maxCompressedLength(PIECE)];
+  private int filled;
+  private long written;
 
-    SnappyBlockWriter(OutputStream out, long uncompressedLength) throws IOException {
-        if (uncompressedLength < 0 || uncompressedLength > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException("a snappy block holds 0 to 2^32-1 bytes, not " + uncompressedLength);
-        }
-        this.out = out;
-        this.length = uncompressedLength;
-        long rest = uncompressedLength;
-        while (rest >= 0x80) {
-            out.write((int) (rest & 0x7F) | 0x80);
-            rest >>>= 7;
-        }
-        out.write((int) rest);
+  SnappyBlockWriter(OutputStream out, long uncompressedLength) throws IOException {
+    if (uncompressedLength < 0 || uncompressedLength > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException(
+          "a snappy block holds 0 to 2^32-1 bytes, not " + uncompressedLength);
     }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
+    this.out = out;
+    this.length = uncompressedLength;
+    long rest = uncompressedLength;
+    while (rest >= 0x80) {
+      out.write((int) (rest & 0x7F) | 0x80);
+      rest >>>= 7;
     }
+    out.write((int) rest);
+  }
 
-    @Override
-    public void write(byte[] bytes, int offset, int count) throws IOException {
-        if (written + count > length) {
-            throw new IOException("more than the announced " + length + " bytes written to the snappy block");
-        }
-        written += count;
-        while (count > 0) {
-            int n = Math.min(count, PIECE - filled);
-            System.arraycopy(bytes, offset, piece, filled, n);
-            filled += n;
-            offset += n;
-            count -= n;
-            if (filled == PIECE) {
-                flushPiece();
-            }
-        }
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] bytes, int offset, int count) throws IOException {
+    if (written + count > length) {
+      throw new IOException(
+          "more than the announced " + length + " bytes written to the snappy block");
     }
-
-    /** Writes the last piece; the stream is complete only if every announced byte came. */
-    void finish() throws IOException {
+    written += count;
+    while (count > 0) {
+      int n = Math.min(count, PIECE - filled);
+      System.arraycopy(bytes, offset, piece, filled, n);
+      filled += n;
+      offset += n;
+      count -= n;
+      if (filled == PIECE) {
         flushPiece();
-        if (written != length) {
-            throw new IOException("snappy block announced " + length + " bytes but got " + written);
-        }
-        out.flush();
+      }
     }
+  }
 
-    private void flushPiece() throws IOException {
-        if (filled == 0) {
-            return;
-        }
-        int size = Snappy.compress(piece, 0, filled, compressed, 0);
-        int header = 0;
-        while ((compressed[header] & 0x80) != 0) {
-            header++;
-        }
-        header++;
-        out.write(compressed, header, size - header);
-        filled = 0;
+  /** Writes the last piece; the stream is complete only if every announced byte came. */
+  void finish() throws IOException {
+    flushPiece();
+    if (written != length) {
+      throw new IOException("snappy block announced " + length + " bytes but got " + written);
     }
+    out.flush();
+  }
+
+  private void flushPiece() throws IOException {
+    if (filled == 0) {
+      return;
+    }
+    int size = Snappy.compress(piece, 0, filled, compressed, 0);
+    int header = 0;
+    while ((compressed[header] & 0x80) != 0) {
+      header++;
+    }
+    header++;
+    out.write(compressed, header, size - header);
+    filled = 0;
+  }
 }

@@ -38,7 +38,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws InterruptedException {
-    System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ level=%4$s msg=\"%5$s\"%6$s%n");
+    System.setProperty(
+        "java.util.logging.SimpleFormatter.format",
+        "%1$tFT%1$tT.%1$tLZ level=%4$s msg=\"%5$s\"%6$s%n");
     Logger log = Logger.getLogger(Main.class.getName());
     String version = version();
     OptionParser.Request request;
@@ -60,18 +62,27 @@ public final class Main {
     Options options = ((OptionParser.Run) request).options();
     WebServer server;
     try {
-      WebConfig web = options.webConfigFile() == null ? WebConfig.NONE : WebConfigLoader.load(options.webConfigFile());
+      WebConfig web =
+          options.webConfigFile() == null
+              ? WebConfig.NONE
+              : WebConfigLoader.load(options.webConfigFile());
       CollectorRegistry registry = new CollectorRegistry();
       registry.register(new ExporterCollector(families(options), version));
-      InetSocketAddress address = options.listenHost().isEmpty()
-          ? new InetSocketAddress(options.listenPort())
-          : new InetSocketAddress(options.listenHost(), options.listenPort());
+      InetSocketAddress address =
+          options.listenHost().isEmpty()
+              ? new InetSocketAddress(options.listenPort())
+              : new InetSocketAddress(options.listenHost(), options.listenPort());
       if (address.isUnresolved()) {
-        System.err.println("vmwatch-exporter: error: bad --web.listen-address: cannot resolve host '" + options.listenHost() + "'");
+        System.err.println(
+            "vmwatch-exporter: error: bad --web.listen-address: cannot resolve host '"
+                + options.listenHost()
+                + "'");
         System.exit(2);
         return;
       }
-      server = new WebServer(address, options.telemetryPath(), registry, web, options.maxThreads(), version);
+      server =
+          new WebServer(
+              address, options.telemetryPath(), registry, web, options.maxThreads(), version);
     } catch (InvalidWebConfigException e) {
       System.err.println("vmwatch-exporter: error: bad --web.config.file: " + e.getMessage());
       System.exit(2);
@@ -83,14 +94,28 @@ public final class Main {
     }
     server.start();
     InetSocketAddress bound = server.address();
-    log.info("vmwatch-exporter " + version + " listening on " + bound.getAddress().getHostAddress() + ":" + bound.getPort()
-        + " path=" + options.telemetryPath() + " procfs=" + options.procfs()
-        + (options.webConfigFile() != null ? " web.config.file=" + options.webConfigFile() : ""));
+    log.info(
+        "vmwatch-exporter "
+            + version
+            + " listening on "
+            + bound.getAddress().getHostAddress()
+            + ":"
+            + bound.getPort()
+            + " path="
+            + options.telemetryPath()
+            + " procfs="
+            + options.procfs()
+            + (options.webConfigFile() != null
+                ? " web.config.file=" + options.webConfigFile()
+                : ""));
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                }));
     stopped.await();
   }
 
@@ -99,21 +124,30 @@ public final class Main {
     List<FamilyCollector> families = new ArrayList<>();
     if (options.cpu()) {
       ModuleCpuSource module = new ModuleCpuSource(procfs);
-      families.add(new SwitchingCollector<>(
-          new SourceSwitch<>(module.file(), module, new ProcfsCpuSource(procfs)), new CpuCollector()));
+      families.add(
+          new SwitchingCollector<>(
+              new SourceSwitch<>(module.file(), module, new ProcfsCpuSource(procfs)),
+              new CpuCollector()));
     }
     if (options.memory()) {
       ModuleMemorySource module = new ModuleMemorySource(procfs);
-      families.add(new SwitchingCollector<>(
-          new SourceSwitch<>(module.file(), module, new ProcfsMemorySource(procfs)), new MemoryCollector()));
+      families.add(
+          new SwitchingCollector<>(
+              new SourceSwitch<>(module.file(), module, new ProcfsMemorySource(procfs)),
+              new MemoryCollector()));
     }
     if (options.processes()) {
       ModuleProcessSource module = new ModuleProcessSource(procfs);
       ProcfsProcessSource procfsSource = new ProcfsProcessSource(procfs);
-      families.add(new SwitchingCollector<>(
-          new SourceSwitch<>(module.file(), module, procfsSource),
-          new ProcessCollector(new ProcfsStat(procfs), new UserNames(options.passwd()), procfsSource,
-              options.processesTop(), options.processesAncestorDepth())));
+      families.add(
+          new SwitchingCollector<>(
+              new SourceSwitch<>(module.file(), module, procfsSource),
+              new ProcessCollector(
+                  new ProcfsStat(procfs),
+                  new UserNames(options.passwd()),
+                  procfsSource,
+                  options.processesTop(),
+                  options.processesAncestorDepth())));
     }
     return families;
   }

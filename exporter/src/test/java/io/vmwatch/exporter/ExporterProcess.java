@@ -27,16 +27,21 @@ public final class ExporterProcess implements AutoCloseable {
   public record Result(int exitCode, String stdout, String stderr) {}
 
   private ExporterProcess(List<String> args) throws IOException, InterruptedException {
-    process = new ProcessBuilder(command(args)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          stderr.append(line).append('\n');
-        }
-      } catch (IOException e) {
-        stderr.append("(stderr closed: ").append(e.getMessage()).append(")\n");
-      }
-    });
+    process =
+        new ProcessBuilder(command(args)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                  stderr.append(line).append('\n');
+                }
+              } catch (IOException e) {
+                stderr.append("(stderr closed: ").append(e.getMessage()).append(")\n");
+              }
+            });
     reader.setDaemon(true);
     reader.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -65,7 +70,9 @@ public final class ExporterProcess implements AutoCloseable {
       p.destroyForcibly();
       throw new AssertionError("exporter " + List.of(args) + " did not exit within 30 s");
     }
-    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+    return new Result(
+        p.exitValue(),
+        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
         new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
   }
 

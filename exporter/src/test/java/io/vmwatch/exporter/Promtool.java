@@ -9,11 +9,14 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@code promtool check metrics} (Debian package prometheus); fails when promtool is missing. */
+/**
+ * Runs {@code promtool check metrics} (Debian package prometheus); fails when promtool is missing.
+ */
 public final class Promtool {
   private Promtool() {}
 
-  public static void assertCleanMetrics(String exposition) throws IOException, InterruptedException {
+  public static void assertCleanMetrics(String exposition)
+      throws IOException, InterruptedException {
     String promtool = null;
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
       if (new File(dir, "promtool").canExecute()) {
@@ -21,7 +24,9 @@ public final class Promtool {
         break;
       }
     }
-    assertTrue(promtool != null, "promtool is missing: install Debian package 'prometheus' (scripts/setup)");
+    assertTrue(
+        promtool != null,
+        "promtool is missing: install Debian package 'prometheus' (scripts/setup)");
     Process p = new ProcessBuilder(promtool, "check", "metrics").redirectErrorStream(true).start();
     try (OutputStream in = p.getOutputStream()) {
       in.write(exposition.getBytes(StandardCharsets.UTF_8));

@@ -20,9 +20,12 @@ public final class Scrapes {
   private final CollectorRegistry registry = new CollectorRegistry();
 
   public Scrapes(Path procfs, String... extraFlags) throws UsageException {
-    List<String> args = new ArrayList<>(List.of("--path.procfs=" + procfs, "--path.passwd=" + TestFiles.fixturePasswd()));
+    List<String> args =
+        new ArrayList<>(
+            List.of("--path.procfs=" + procfs, "--path.passwd=" + TestFiles.fixturePasswd()));
     args.addAll(List.of(extraFlags));
-    Options options = ((OptionParser.Run) OptionParser.parse(args.toArray(String[]::new))).options();
+    Options options =
+        ((OptionParser.Run) OptionParser.parse(args.toArray(String[]::new))).options();
     registry.register(new ExporterCollector(Main.families(options), "test"));
   }
 

@@ -39,18 +39,19 @@ public final class TestFiles {
     Path source = fixtureProcfs();
     Path target = dir.resolve("procfs");
     try (Stream<Path> files = Files.walk(source)) {
-      files.forEach(file -> {
-        try {
-          Path to = target.resolve(source.relativize(file).toString());
-          if (Files.isDirectory(file)) {
-            Files.createDirectories(to);
-          } else {
-            Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      files.forEach(
+          file -> {
+            try {
+              Path to = target.resolve(source.relativize(file).toString());
+              if (Files.isDirectory(file)) {
+                Files.createDirectories(to);
+              } else {
+                Files.copy(file, to, StandardCopyOption.REPLACE_EXISTING);
+              }
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
     }
     return target;
   }

@@ -25,14 +25,24 @@ public final class OptionParser {
   private static final List<String> COLLECTORS = List.of("cpu", "memory", "processes");
 
   static {
-    VALUE_FLAGS.put("web.listen-address", "Address to listen on, HOST:PORT or :PORT (default \":" + DEFAULT_PORT + "\").");
-    VALUE_FLAGS.put("web.telemetry-path", "Path under which to expose metrics (default \"/metrics\").");
-    VALUE_FLAGS.put("web.config.file", "Web configuration YAML (exporter-toolkit format): basic_auth_users with bcrypt hashes, tls_server_config with cert_file and key_file.");
+    VALUE_FLAGS.put(
+        "web.listen-address",
+        "Address to listen on, HOST:PORT or :PORT (default \":" + DEFAULT_PORT + "\").");
+    VALUE_FLAGS.put(
+        "web.telemetry-path", "Path under which to expose metrics (default \"/metrics\").");
+    VALUE_FLAGS.put(
+        "web.config.file",
+        "Web configuration YAML (exporter-toolkit format): basic_auth_users with bcrypt hashes, tls_server_config with cert_file and key_file.");
     VALUE_FLAGS.put("web.max-threads", "Threads serving HTTP requests (default 4, 1 to 64).");
-    VALUE_FLAGS.put("path.procfs", "procfs mount point; holds the vmwatch_* module files (default \"/proc\").");
+    VALUE_FLAGS.put(
+        "path.procfs", "procfs mount point; holds the vmwatch_* module files (default \"/proc\").");
     VALUE_FLAGS.put("path.passwd", "User database for uid to user name (default \"/etc/passwd\").");
-    VALUE_FLAGS.put("collector.processes.top", "N: per-process series for the top N by recent CPU plus the top N by resident memory (default 10, 0 to 10000).");
-    VALUE_FLAGS.put("collector.processes.ancestors.depth", "D: also export the ancestors of each top process, at most D levels up, so the tree is connected up to pid 1 (default 32, 0 to 1000; 0: none).");
+    VALUE_FLAGS.put(
+        "collector.processes.top",
+        "N: per-process series for the top N by recent CPU plus the top N by resident memory (default 10, 0 to 10000).");
+    VALUE_FLAGS.put(
+        "collector.processes.ancestors.depth",
+        "D: also export the ancestors of each top process, at most D levels up, so the tree is connected up to pid 1 (default 32, 0 to 1000; 0: none).");
   }
 
   private OptionParser() {}
@@ -52,7 +62,8 @@ public final class OptionParser {
         return new Version();
       }
       if (!arg.startsWith("--") || arg.length() == 2) {
-        throw new UsageException("unexpected argument '" + arg + "' (flags start with --; see --help)");
+        throw new UsageException(
+            "unexpected argument '" + arg + "' (flags start with --; see --help)");
       }
       String body = arg.substring(2);
       int eq = body.indexOf('=');
@@ -87,48 +98,62 @@ public final class OptionParser {
     String address = values.getOrDefault("web.listen-address", ":" + DEFAULT_PORT);
     int colon = address.lastIndexOf(':');
     if (colon < 0) {
-      throw new UsageException("bad --web.listen-address '" + address + "': expected HOST:PORT or :PORT");
+      throw new UsageException(
+          "bad --web.listen-address '" + address + "': expected HOST:PORT or :PORT");
     }
     String host = address.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
     if (host.indexOf('[') >= 0 || host.indexOf(']') >= 0) {
-      throw new UsageException("bad --web.listen-address '" + address + "': expected HOST:PORT, [IPV6]:PORT or :PORT");
+      throw new UsageException(
+          "bad --web.listen-address '" + address + "': expected HOST:PORT, [IPV6]:PORT or :PORT");
     }
     int port = intValue("web.listen-address", address.substring(colon + 1), 0, 65535);
     String path = values.getOrDefault("web.telemetry-path", "/metrics");
     if (!path.startsWith("/") || path.equals("/") || path.equals("/-/healthy")) {
-      throw new UsageException("bad --web.telemetry-path '" + path + "': must start with / and not be / or /-/healthy");
+      throw new UsageException(
+          "bad --web.telemetry-path '" + path + "': must start with / and not be / or /-/healthy");
     }
     Path procfs = Path.of(values.getOrDefault("path.procfs", "/proc"));
     if (!procfs.toFile().isDirectory()) {
       throw new UsageException("bad --path.procfs '" + procfs + "': not a directory");
     }
-    Path webConfig = values.containsKey("web.config.file") ? Path.of(values.get("web.config.file")) : null;
+    Path webConfig =
+        values.containsKey("web.config.file") ? Path.of(values.get("web.config.file")) : null;
     if (webConfig != null && !webConfig.toFile().isFile()) {
       throw new UsageException("bad --web.config.file '" + webConfig + "': no such file");
     }
-    return new Run(new Options(
-        host,
-        port,
-        path,
-        procfs,
-        Path.of(values.getOrDefault("path.passwd", "/etc/passwd")),
-        webConfig,
-        intValue("collector.processes.top", values.getOrDefault("collector.processes.top", "10"), 0, 10_000),
-        intValue("collector.processes.ancestors.depth", values.getOrDefault("collector.processes.ancestors.depth", "32"), 0, 1000),
-        collectors.get("cpu"),
-        collectors.get("memory"),
-        collectors.get("processes"),
-        intValue("web.max-threads", values.getOrDefault("web.max-threads", "4"), 1, 64)));
+    return new Run(
+        new Options(
+            host,
+            port,
+            path,
+            procfs,
+            Path.of(values.getOrDefault("path.passwd", "/etc/passwd")),
+            webConfig,
+            intValue(
+                "collector.processes.top",
+                values.getOrDefault("collector.processes.top", "10"),
+                0,
+                10_000),
+            intValue(
+                "collector.processes.ancestors.depth",
+                values.getOrDefault("collector.processes.ancestors.depth", "32"),
+                0,
+                1000),
+            collectors.get("cpu"),
+            collectors.get("memory"),
+            collectors.get("processes"),
+            intValue("web.max-threads", values.getOrDefault("web.max-threads", "4"), 1, 64)));
   }
 
   private static int intValue(String flag, String text, int min, int max) throws UsageException {
     try {
       int value = Integer.parseInt(text);
       if (value < min || value > max) {
-        throw new UsageException("bad --" + flag + " '" + text + "': must be between " + min + " and " + max);
+        throw new UsageException(
+            "bad --" + flag + " '" + text + "': must be between " + min + " and " + max);
       }
       return value;
     } catch (NumberFormatException e) {
@@ -149,14 +174,19 @@ public final class OptionParser {
   public static String usage() {
     StringBuilder out = new StringBuilder();
     out.append("usage: java -jar vmwatch-exporter.jar [<flags>]\n\n");
-    out.append("Serves CPU, memory and process metrics of this machine for Prometheus, from the vmwatch\n");
-    out.append("kernel-module files under --path.procfs, or from plain procfs when a module is not loaded.\n\n");
+    out.append(
+        "Serves CPU, memory and process metrics of this machine for Prometheus, from the vmwatch\n");
+    out.append(
+        "kernel-module files under --path.procfs, or from plain procfs when a module is not loaded.\n\n");
     out.append("Flags:\n");
     out.append("  -h, --help                            Show this help and exit.\n");
     out.append("      --version                         Show the version and exit.\n");
-    VALUE_FLAGS.forEach((name, help) -> out.append(String.format("      --%-32s %s%n", name + "=VALUE", help)));
+    VALUE_FLAGS.forEach(
+        (name, help) -> out.append(String.format("      --%-32s %s%n", name + "=VALUE", help)));
     for (String c : COLLECTORS) {
-      out.append(String.format("      --[no-]collector.%-17s Enable the %s collector (default: enabled).%n", c, c));
+      out.append(
+          String.format(
+              "      --[no-]collector.%-17s Enable the %s collector (default: enabled).%n", c, c));
     }
     return out.toString();
   }

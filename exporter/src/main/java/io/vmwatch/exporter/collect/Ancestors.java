@@ -9,8 +9,8 @@ import java.util.Map;
  * The ancestors of the chosen processes, found by following ppid up to pid 1 (or up to a process
  * whose parent is pid 0 or not in the table), at most {@code maxDepth} levels above each chosen
  * process. With the ancestors, the chosen processes form a tree connected up to pid 1 whenever
- * their chains are no deeper than {@code maxDepth}; the bound keeps the series count at most
- * {@code chosen × maxDepth} extra processes whatever the table holds.
+ * their chains are no deeper than {@code maxDepth}; the bound keeps the series count at most {@code
+ * chosen × maxDepth} extra processes whatever the table holds.
  */
 final class Ancestors {
   private Ancestors() {}

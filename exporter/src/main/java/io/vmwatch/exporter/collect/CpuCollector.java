@@ -20,15 +20,20 @@ public final class CpuCollector implements FamilySamples<List<CpuTimes>> {
 
   @Override
   public List<MetricFamilySamples> build(List<CpuTimes> cpus, SourceKind kind) {
-    CounterMetricFamily seconds = new CounterMetricFamily("vmwatch_cpu_seconds_total",
-        "Seconds each CPU spent in each mode since boot.", List.of("cpu", "mode"));
+    CounterMetricFamily seconds =
+        new CounterMetricFamily(
+            "vmwatch_cpu_seconds_total",
+            "Seconds each CPU spent in each mode since boot.",
+            List.of("cpu", "mode"));
     CpuMode[] modes = CpuMode.values();
     for (CpuTimes times : cpus) {
       String cpu = Integer.toString(times.cpu());
       for (CpuMode mode : modes) {
         long key = (long) times.cpu() * modes.length + mode.ordinal();
-        double value = counters.computeIfAbsent(key, k -> new MonotonicCounter())
-            .next(kind, times.nanos(mode) / 1e9);
+        double value =
+            counters
+                .computeIfAbsent(key, k -> new MonotonicCounter())
+                .next(kind, times.nanos(mode) / 1e9);
         seconds.addMetric(List.of(cpu, mode.label()), value);
       }
     }

@@ -28,13 +28,21 @@ public final class ExporterCollector extends Collector {
   @Override
   public synchronized List<MetricFamilySamples> collect() {
     List<MetricFamilySamples> out = new ArrayList<>();
-    GaugeMetricFamily success = new GaugeMetricFamily("vmwatch_scrape_collector_success",
-        "1 when the collector answered this scrape, 0 when it failed.", List.of("collector"));
-    GaugeMetricFamily duration = new GaugeMetricFamily("vmwatch_scrape_collector_duration_seconds",
-        "Time the collector took in this scrape.", List.of("collector"));
-    GaugeMetricFamily source = new GaugeMetricFamily("vmwatch_collector_source_info",
-        "Where the collector read from in this scrape: module or procfs; value always 1.",
-        List.of("collector", "source"));
+    GaugeMetricFamily success =
+        new GaugeMetricFamily(
+            "vmwatch_scrape_collector_success",
+            "1 when the collector answered this scrape, 0 when it failed.",
+            List.of("collector"));
+    GaugeMetricFamily duration =
+        new GaugeMetricFamily(
+            "vmwatch_scrape_collector_duration_seconds",
+            "Time the collector took in this scrape.",
+            List.of("collector"));
+    GaugeMetricFamily source =
+        new GaugeMetricFamily(
+            "vmwatch_collector_source_info",
+            "Where the collector read from in this scrape: module or procfs; value always 1.",
+            List.of("collector", "source"));
     for (FamilyCollector family : families) {
       long started = System.nanoTime();
       family.chooseSource();
@@ -43,13 +51,20 @@ public final class ExporterCollector extends Collector {
         out.addAll(family.collect());
         ok = true;
         if (lastFailure.remove(family.name()) != null) {
-          LOG.info("collector=" + family.name() + " source=" + family.source().label() + " recovered");
+          LOG.info(
+              "collector=" + family.name() + " source=" + family.source().label() + " recovered");
         }
       } catch (Exception e) {
         ok = false;
         String message = e.getMessage() != null ? e.getMessage() : e.toString();
         if (!message.equals(lastFailure.put(family.name(), message))) {
-          LOG.warning("collector=" + family.name() + " source=" + family.source().label() + " failed: " + message);
+          LOG.warning(
+              "collector="
+                  + family.name()
+                  + " source="
+                  + family.source().label()
+                  + " failed: "
+                  + message);
         }
       }
       success.addMetric(List.of(family.name()), ok ? 1 : 0);
@@ -59,9 +74,12 @@ public final class ExporterCollector extends Collector {
     out.add(success);
     out.add(duration);
     out.add(source);
-    out.add(new GaugeMetricFamily("vmwatch_exporter_build_info",
-        "Version of the vmwatch exporter; value always 1.", List.of("version"))
-        .addMetric(List.of(version), 1));
+    out.add(
+        new GaugeMetricFamily(
+                "vmwatch_exporter_build_info",
+                "Version of the vmwatch exporter; value always 1.",
+                List.of("version"))
+            .addMetric(List.of(version), 1));
     return out;
   }
 }

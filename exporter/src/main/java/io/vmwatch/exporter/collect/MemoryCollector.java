@@ -17,7 +17,10 @@ public final class MemoryCollector implements FamilySamples<MemoryInfo> {
   public List<MetricFamilySamples> build(MemoryInfo m, SourceKind source) {
     return List.of(
         gauge("total", "Usable RAM (MemTotal).", m.totalBytes()),
-        gauge("available", "RAM available for new work without swapping (MemAvailable).", m.availableBytes()),
+        gauge(
+            "available",
+            "RAM available for new work without swapping (MemAvailable).",
+            m.availableBytes()),
         gauge("free", "RAM not used at all (MemFree).", m.freeBytes()),
         gauge("buffers", "RAM in block device buffers (Buffers).", m.buffersBytes()),
         gauge("cached", "RAM in the page cache (Cached).", m.cachedBytes()),

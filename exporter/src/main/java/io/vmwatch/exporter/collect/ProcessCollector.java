@@ -56,7 +56,8 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
    * @param top N of the two top lists
    * @param ancestorDepth how many levels of ancestors each top process brings along (0: none)
    */
-  public ProcessCollector(ProcfsStat stat, UserNames users, ProcessDetails details, int top, int ancestorDepth) {
+  public ProcessCollector(
+      ProcfsStat stat, UserNames users, ProcessDetails details, int top, int ancestorDepth) {
     this.stat = stat;
     this.users = users;
     this.details = details;
@@ -70,7 +71,8 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
   }
 
   @Override
-  public List<MetricFamilySamples> build(List<ProcessSample> processes, SourceKind kind) throws IOException {
+  public List<MetricFamilySamples> build(List<ProcessSample> processes, SourceKind kind)
+      throws IOException {
     if (bootTimeSeconds < 0) {
       bootTimeSeconds = stat.bootTimeSeconds();
     }
@@ -102,27 +104,49 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     }
     histories = seen;
 
-    GaugeMetricFamily states = new GaugeMetricFamily("vmwatch_processes",
-        "Number of processes by state letter of /proc/PID/stat.", List.of("state"));
+    GaugeMetricFamily states =
+        new GaugeMetricFamily(
+            "vmwatch_processes",
+            "Number of processes by state letter of /proc/PID/stat.",
+            List.of("state"));
     byState.forEach((state, count) -> states.addMetric(List.of(String.valueOf(state)), count));
-    GaugeMetricFamily threadTotal = new GaugeMetricFamily("vmwatch_threads",
-        "Number of threads of all processes.", threads);
+    GaugeMetricFamily threadTotal =
+        new GaugeMetricFamily("vmwatch_threads", "Number of threads of all processes.", threads);
 
-    CounterMetricFamily cpu = new CounterMetricFamily("vmwatch_process_cpu_seconds_total",
-        "User plus system CPU seconds of the process since it started.", List.of("pid", "name"));
-    GaugeMetricFamily rss = new GaugeMetricFamily("vmwatch_process_resident_memory_bytes",
-        "Resident set size of the process.", List.of("pid", "name"));
-    GaugeMetricFamily threadCount = new GaugeMetricFamily("vmwatch_process_threads",
-        "Number of threads of the process.", List.of("pid", "name"));
-    GaugeMetricFamily start = new GaugeMetricFamily("vmwatch_process_start_time_seconds",
-        "Start time of the process since the Unix epoch.", List.of("pid", "name"));
-    GaugeMetricFamily info = new GaugeMetricFamily("vmwatch_process_info",
-        "Process identity; value always 1.", List.of("pid", "ppid", "name", "user", "state"));
-    GaugeMetricFamily ancestor = new GaugeMetricFamily("vmwatch_process_ancestor",
-        "1 for a process exported only because it is an ancestor of a top process.", List.of("pid", "name"));
-    GaugeMetricFamily tree = new GaugeMetricFamily("vmwatch_process_tree_order",
-        "Row of the process in tree order (each process under its parent, busiest branch first); "
-            + "tree is the name indented by its depth.", List.of("pid", "name", "tree"));
+    CounterMetricFamily cpu =
+        new CounterMetricFamily(
+            "vmwatch_process_cpu_seconds_total",
+            "User plus system CPU seconds of the process since it started.",
+            List.of("pid", "name"));
+    GaugeMetricFamily rss =
+        new GaugeMetricFamily(
+            "vmwatch_process_resident_memory_bytes",
+            "Resident set size of the process.",
+            List.of("pid", "name"));
+    GaugeMetricFamily threadCount =
+        new GaugeMetricFamily(
+            "vmwatch_process_threads", "Number of threads of the process.", List.of("pid", "name"));
+    GaugeMetricFamily start =
+        new GaugeMetricFamily(
+            "vmwatch_process_start_time_seconds",
+            "Start time of the process since the Unix epoch.",
+            List.of("pid", "name"));
+    GaugeMetricFamily info =
+        new GaugeMetricFamily(
+            "vmwatch_process_info",
+            "Process identity; value always 1.",
+            List.of("pid", "ppid", "name", "user", "state"));
+    GaugeMetricFamily ancestor =
+        new GaugeMetricFamily(
+            "vmwatch_process_ancestor",
+            "1 for a process exported only because it is an ancestor of a top process.",
+            List.of("pid", "name"));
+    GaugeMetricFamily tree =
+        new GaugeMetricFamily(
+            "vmwatch_process_tree_order",
+            "Row of the process in tree order (each process under its parent, busiest branch first); "
+                + "tree is the name indented by its depth.",
+            List.of("pid", "name", "tree"));
     boolean[] chosen = selected(processes, recentCpu);
     boolean[] ancestors = Ancestors.of(processes, chosen, ancestorDepth);
     Exported exported = exported(processes, chosen, ancestors);
@@ -135,8 +159,14 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
       rss.addMetric(labels, p.rssBytes());
       threadCount.addMetric(labels, p.threads());
       start.addMetric(labels, bootTimeSeconds + p.startTimeNanos() / 1e9);
-      info.addMetric(List.of(Integer.toString(p.pid()), Integer.toString(p.ppid()), p.name(),
-          users.nameOf(p.uid()), String.valueOf(p.state())), 1);
+      info.addMetric(
+          List.of(
+              Integer.toString(p.pid()),
+              Integer.toString(p.ppid()),
+              p.name(),
+              users.nameOf(p.uid()),
+              String.valueOf(p.state())),
+          1);
       if (ancestors[i]) {
         ancestor.addMetric(labels, 1);
       }
@@ -146,11 +176,16 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     for (TreeOrder.Row r : TreeOrder.of(processes, exported.indexes(), recentCpu)) {
       // name and pid are the same in the partial and the complete sample
       ProcessSample p = processes.get(r.index());
-      tree.addMetric(List.of(Integer.toString(p.pid()), p.name(), TreeOrder.indented(p.name(), r.depth())), ++row);
+      tree.addMetric(
+          List.of(Integer.toString(p.pid()), p.name(), TreeOrder.indented(p.name(), r.depth())),
+          ++row);
     }
-    GaugeMetricFamily series = new GaugeMetricFamily("vmwatch_process_series",
-        "Per-process series of this scrape, by why the process is exported: top (top N by CPU or memory) "
-            + "or ancestor (an ancestor of a top process).", List.of("reason"));
+    GaugeMetricFamily series =
+        new GaugeMetricFamily(
+            "vmwatch_process_series",
+            "Per-process series of this scrape, by why the process is exported: top (top N by CPU or memory) "
+                + "or ancestor (an ancestor of a top process).",
+            List.of("reason"));
     series.addMetric(List.of("top"), counts[0] * SERIES_PER_PROCESS);
     series.addMetric(List.of("ancestor"), counts[1] * (SERIES_PER_PROCESS + 1));
     return List.of(states, threadTotal, cpu, rss, threadCount, start, info, ancestor, tree, series);
@@ -163,7 +198,8 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
    * The chosen processes and their ancestors, each completed where its source left it partial; a
    * process that exited before that is left out.
    */
-  private Exported exported(List<ProcessSample> processes, boolean[] chosen, boolean[] ancestors) throws IOException {
+  private Exported exported(List<ProcessSample> processes, boolean[] chosen, boolean[] ancestors)
+      throws IOException {
     int n = processes.size();
     List<ProcessSample> samples = new ArrayList<>();
     int[] exported = new int[n];
@@ -193,11 +229,15 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     for (int i = 0; i < n; i++) {
       order.add(i);
     }
-    order.sort(Comparator.<Integer>comparingDouble(i -> -recentCpu[i]).thenComparingInt(i -> processes.get(i).pid()));
+    order.sort(
+        Comparator.<Integer>comparingDouble(i -> -recentCpu[i])
+            .thenComparingInt(i -> processes.get(i).pid()));
     for (int k = 0; k < Math.min(top, n); k++) {
       chosen[order.get(k)] = true;
     }
-    order.sort(Comparator.<Integer>comparingLong(i -> -processes.get(i).rssBytes()).thenComparingInt(i -> processes.get(i).pid()));
+    order.sort(
+        Comparator.<Integer>comparingLong(i -> -processes.get(i).rssBytes())
+            .thenComparingInt(i -> processes.get(i).pid()));
     for (int k = 0; k < Math.min(top, n); k++) {
       chosen[order.get(k)] = true;
     }

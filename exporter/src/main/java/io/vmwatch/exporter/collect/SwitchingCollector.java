@@ -7,7 +7,8 @@ import java.io.IOException;
 import java.util.List;
 
 /** A family whose samples are built from whichever source its switch picks at each scrape. */
-public record SwitchingCollector<T>(SourceSwitch<T> sources, FamilySamples<T> samples) implements FamilyCollector {
+public record SwitchingCollector<T>(SourceSwitch<T> sources, FamilySamples<T> samples)
+    implements FamilyCollector {
   @Override
   public String name() {
     return samples.name();

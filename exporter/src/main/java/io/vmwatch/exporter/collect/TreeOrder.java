@@ -63,9 +63,10 @@ final class TreeOrder {
     for (int s = 0; s < m; s++) {
       (parent[s] < 0 ? roots : children.get(parent[s])).add(s);
     }
-    Comparator<Integer> busiestFirst = Comparator.<Integer>comparingDouble(s -> -branchCpu[s])
-        .thenComparingDouble(s -> -branchRss[s])
-        .thenComparingInt(s -> processes.get(exported[s]).pid());
+    Comparator<Integer> busiestFirst =
+        Comparator.<Integer>comparingDouble(s -> -branchCpu[s])
+            .thenComparingDouble(s -> -branchRss[s])
+            .thenComparingInt(s -> processes.get(exported[s]).pid());
     List<Row> rows = new ArrayList<>(m);
     Deque<int[]> stack = new ArrayDeque<>();
     roots.sort(busiestFirst.reversed());

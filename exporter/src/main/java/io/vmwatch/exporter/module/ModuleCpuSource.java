@@ -13,7 +13,8 @@ import java.util.List;
 public final class ModuleCpuSource implements CpuSource {
   public static final String VERSION = "1";
   public static final String NAME = "vmwatch_cpu";
-  static final String COLUMNS = "cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
+  static final String COLUMNS =
+      "cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
 
   private final Path file;
 

@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The parts every module file shares (kernel-modules/FORMAT.md): US-ASCII, a header naming the
- * file and its format version, an optional fixed column line, records of a fixed field count, and
- * a closing {@code end} line. Anything else is rejected, never guessed at.
+ * The parts every module file shares (kernel-modules/FORMAT.md): US-ASCII, a header naming the file
+ * and its format version, an optional fixed column line, records of a fixed field count, and a
+ * closing {@code end} line. Anything else is rejected, never guessed at.
  *
  * <p>Fields stay in the file's bytes and are parsed on demand, so reading a process table of
  * thousands of lines allocates little besides the names.
@@ -22,7 +22,14 @@ public final class ModuleFile {
   private final int[] fieldEnds;
   private final int firstRecordLine;
 
-  private ModuleFile(Path path, byte[] bytes, int fieldCount, int records, int[] fieldStarts, int[] fieldEnds, int firstRecordLine) {
+  private ModuleFile(
+      Path path,
+      byte[] bytes,
+      int fieldCount,
+      int records,
+      int[] fieldStarts,
+      int[] fieldEnds,
+      int firstRecordLine) {
     this.path = path;
     this.bytes = bytes;
     this.fieldCount = fieldCount;
@@ -40,26 +47,31 @@ public final class ModuleFile {
    * @param columns the exact column line, or null for files without one
    * @param fieldCount fields every record must have
    */
-  public static ModuleFile read(Path path, String name, String version, String columns, int fieldCount)
-      throws IOException {
+  public static ModuleFile read(
+      Path path, String name, String version, String columns, int fieldCount) throws IOException {
     return parse(path, Files.readAllBytes(path), name, version, columns, fieldCount);
   }
 
-  static ModuleFile parse(Path path, byte[] bytes, String name, String version, String columns, int fieldCount)
+  static ModuleFile parse(
+      Path path, byte[] bytes, String name, String version, String columns, int fieldCount)
       throws ModuleFormatException {
     int lines = 0;
     for (byte b : bytes) {
       if (b == '\n') {
         lines++;
       } else if (b < 0x20 || b > 0x7e) {
-        throw new ModuleFormatException(path, lines + 1, String.format("byte 0x%02x is not allowed (printable US-ASCII only)", b & 0xff));
+        throw new ModuleFormatException(
+            path,
+            lines + 1,
+            String.format("byte 0x%02x is not allowed (printable US-ASCII only)", b & 0xff));
       }
     }
     if (bytes.length == 0) {
       throw new ModuleFormatException(path, 0, "empty file");
     }
     if (bytes[bytes.length - 1] != '\n') {
-      throw new ModuleFormatException(path, lines + 1, "cut short: last line has no newline (no 'end')");
+      throw new ModuleFormatException(
+          path, lines + 1, "cut short: last line has no newline (no 'end')");
     }
     int[] lineStarts = new int[lines + 1];
     for (int i = 0, line = 1; i < bytes.length - 1; i++) {
@@ -74,7 +86,14 @@ public final class ModuleFile {
       throw new ModuleFormatException(path, 1, "header '" + header + "' does not name " + name);
     }
     if (!header.substring(space + 1).equals(version)) {
-      throw new ModuleFormatException(path, 1, "format version '" + header.substring(space + 1) + "' is not supported (only " + version + ")");
+      throw new ModuleFormatException(
+          path,
+          1,
+          "format version '"
+              + header.substring(space + 1)
+              + "' is not supported (only "
+              + version
+              + ")");
     }
     int first = 1;
     if (columns != null) {
@@ -106,7 +125,8 @@ public final class ModuleFile {
         }
       }
       if (field != fieldCount) {
-        throw new ModuleFormatException(path, first + r + 1, "expected " + fieldCount + " fields, got " + field);
+        throw new ModuleFormatException(
+            path, first + r + 1, "expected " + fieldCount + " fields, got " + field);
       }
     }
     return new ModuleFile(path, bytes, fieldCount, records, starts, ends, first + 1);
@@ -124,7 +144,8 @@ public final class ModuleFile {
   /** A field of a record as text. */
   public String text(int record, int field) {
     int at = record * fieldCount + field;
-    return new String(bytes, fieldStarts[at], fieldEnds[at] - fieldStarts[at], StandardCharsets.US_ASCII);
+    return new String(
+        bytes, fieldStarts[at], fieldEnds[at] - fieldStarts[at], StandardCharsets.US_ASCII);
   }
 
   /** An unsigned decimal field of a record, in the strict form the format allows. */
@@ -133,18 +154,23 @@ public final class ModuleFile {
     int from = fieldStarts[at];
     int to = fieldEnds[at];
     if (from == to || to - from > 19) {
-      throw error(record, "field " + (field + 1) + " '" + text(record, field) + "' is not an unsigned number");
+      throw error(
+          record,
+          "field " + (field + 1) + " '" + text(record, field) + "' is not an unsigned number");
     }
     long value = 0;
     for (int i = from; i < to; i++) {
       int d = bytes[i] - '0';
       if (d < 0 || d > 9) {
-        throw error(record, "field " + (field + 1) + " '" + text(record, field) + "' is not an unsigned number");
+        throw error(
+            record,
+            "field " + (field + 1) + " '" + text(record, field) + "' is not an unsigned number");
       }
       value = value * 10 + d;
     }
     if (value < 0) {
-      throw error(record, "field " + (field + 1) + " '" + text(record, field) + "' is out of range");
+      throw error(
+          record, "field " + (field + 1) + " '" + text(record, field) + "' is out of range");
     }
     return value;
   }

@@ -12,14 +12,14 @@ import java.util.Map;
 
 /**
  * System memory from {@code <procfs>/vmwatch_mem} (format version 2); unknown keys are ignored, as
- * the format allows. Version 2 has no swap (the kernel does not export its swap totals to
- * modules), so swap total and free come from {@code <procfs>/meminfo}, as FORMAT.md says.
+ * the format allows. Version 2 has no swap (the kernel does not export its swap totals to modules),
+ * so swap total and free come from {@code <procfs>/meminfo}, as FORMAT.md says.
  */
 public final class ModuleMemorySource implements MemorySource {
   public static final String VERSION = "2";
   public static final String NAME = "vmwatch_mem";
-  private static final List<String> REQUIRED = List.of(
-      "total_bytes", "free_bytes", "available_bytes", "buffers_bytes", "cached_bytes");
+  private static final List<String> REQUIRED =
+      List.of("total_bytes", "free_bytes", "available_bytes", "buffers_bytes", "cached_bytes");
 
   private final Path file;
   private final ProcfsMemorySource meminfo;
@@ -46,7 +46,8 @@ public final class ModuleMemorySource implements MemorySource {
   }
 
   /** The module's figures, with the swap figures read elsewhere. */
-  static MemoryInfo parse(ModuleFile module, long swapTotalBytes, long swapFreeBytes) throws ModuleFormatException {
+  static MemoryInfo parse(ModuleFile module, long swapTotalBytes, long swapFreeBytes)
+      throws ModuleFormatException {
     Map<String, Long> values = new HashMap<>();
     for (int i = 0; i < module.recordCount(); i++) {
       String key = module.text(i, 0);

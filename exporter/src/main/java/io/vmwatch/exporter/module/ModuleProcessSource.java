@@ -46,27 +46,31 @@ public final class ModuleProcessSource implements ProcessSource {
       String escaped = module.text(i, 10);
       String name = NameEscape.decode(escaped);
       if (name == null) {
-        throw module.error(i, "name '" + escaped + "' has a backslash not followed by three octal digits");
+        throw module.error(
+            i, "name '" + escaped + "' has a backslash not followed by three octal digits");
       }
-      processes.add(new ProcessSample(
-          intField(module, i, 0),
-          intField(module, i, 1),
-          uidField(module, i),
-          state.charAt(0),
-          intField(module, i, 4),
-          module.number(i, 5),
-          addExact(module, i, module.number(i, 7), module.number(i, 8)),
-          module.number(i, 9),
-          name));
+      processes.add(
+          new ProcessSample(
+              intField(module, i, 0),
+              intField(module, i, 1),
+              uidField(module, i),
+              state.charAt(0),
+              intField(module, i, 4),
+              module.number(i, 5),
+              addExact(module, i, module.number(i, 7), module.number(i, 8)),
+              module.number(i, 9),
+              name));
       module.number(i, 6); // vsize_bytes: checked, not exported
     }
     return processes;
   }
 
-  private static int intField(ModuleFile module, int index, int field) throws ModuleFormatException {
+  private static int intField(ModuleFile module, int index, int field)
+      throws ModuleFormatException {
     long value = module.number(index, field);
     if (value > Integer.MAX_VALUE) {
-      throw module.error(index, "field " + (field + 1) + " '" + module.text(index, field) + "' is out of range");
+      throw module.error(
+          index, "field " + (field + 1) + " '" + module.text(index, field) + "' is out of range");
     }
     return (int) value;
   }
@@ -79,7 +83,8 @@ public final class ModuleProcessSource implements ProcessSource {
     return value;
   }
 
-  private static long addExact(ModuleFile module, int index, long a, long b) throws ModuleFormatException {
+  private static long addExact(ModuleFile module, int index, long a, long b)
+      throws ModuleFormatException {
     long sum = a + b;
     if (sum < 0) {
       throw module.error(index, "cpu time out of range");

@@ -4,18 +4,26 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Parsers for {@code /proc/PID/stat} and {@code /proc/PID/status}, working on the raw bytes.
- * The command name in {@code stat} may hold any byte but NUL, including spaces, parentheses and
+ * Parsers for {@code /proc/PID/stat} and {@code /proc/PID/status}, working on the raw bytes. The
+ * command name in {@code stat} may hold any byte but NUL, including spaces, parentheses and
  * newlines, so it is taken between the first '(' and the LAST ')'.
  */
 public final class PidFiles {
   private PidFiles() {}
 
   /**
-   * The fields of {@code stat} this exporter uses. {@code rssPages} is the same count as
-   * {@code VmRSS} of {@code status} (both are the kernel's get_mm_rss()), in pages instead of KiB.
+   * The fields of {@code stat} this exporter uses. {@code rssPages} is the same count as {@code
+   * VmRSS} of {@code status} (both are the kernel's get_mm_rss()), in pages instead of KiB.
    */
-  public record Stat(int pid, String name, char state, int ppid, long utimeTicks, long stimeTicks, int threads, long startTicks,
+  public record Stat(
+      int pid,
+      String name,
+      char state,
+      int ppid,
+      long utimeTicks,
+      long stimeTicks,
+      int threads,
+      long startTicks,
       long rssPages) {}
 
   /** The fields of {@code status} this exporter uses. */
@@ -71,7 +79,15 @@ public final class PidFiles {
     if (field <= RSS) {
       throw new IOException(path + ": malformed stat, only " + (field + 2) + " fields");
     }
-    return new Stat(pid, name, state, (int) fields[PPID], fields[UTIME], fields[STIME], (int) fields[THREADS], fields[STARTTIME],
+    return new Stat(
+        pid,
+        name,
+        state,
+        (int) fields[PPID],
+        fields[UTIME],
+        fields[STIME],
+        (int) fields[THREADS],
+        fields[STARTTIME],
         fields[RSS]);
   }
 
@@ -112,7 +128,8 @@ public final class PidFiles {
   }
 
   /** The n-th (from 0) whitespace-separated unsigned number in bytes[from, to). */
-  private static long nthNumber(String path, byte[] bytes, int from, int to, int n) throws IOException {
+  private static long nthNumber(String path, byte[] bytes, int from, int to, int n)
+      throws IOException {
     int seen = 0;
     int i = from;
     while (i < to) {
@@ -133,7 +150,10 @@ public final class PidFiles {
     throw new IOException(path + ": malformed line, fewer than " + (n + 1) + " values");
   }
 
-  /** Parses bytes[from, to) as a decimal number; a leading '-' is allowed (some stat fields are signed). */
+  /**
+   * Parses bytes[from, to) as a decimal number; a leading '-' is allowed (some stat fields are
+   * signed).
+   */
   private static long number(String path, byte[] bytes, int from, int to) throws IOException {
     if (from >= to) {
       throw new IOException(path + ": malformed, empty number");
@@ -147,7 +167,11 @@ public final class PidFiles {
     for (; i < to; i++) {
       int d = bytes[i] - '0';
       if (d < 0 || d > 9) {
-        throw new IOException(path + ": malformed, '" + new String(bytes, from, to - from, StandardCharsets.ISO_8859_1) + "' is not a number");
+        throw new IOException(
+            path
+                + ": malformed, '"
+                + new String(bytes, from, to - from, StandardCharsets.ISO_8859_1)
+                + "' is not a number");
       }
       value = value * 10 + d;
     }

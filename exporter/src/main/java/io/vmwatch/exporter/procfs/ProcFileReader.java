@@ -7,7 +7,8 @@ import java.util.Arrays;
 
 /**
  * Reads small procfs files into one reused buffer, which avoids an allocation per file when
- * thousands of {@code /proc/PID} files are read per scrape. Not thread-safe: one per scraping thread.
+ * thousands of {@code /proc/PID} files are read per scrape. Not thread-safe: one per scraping
+ * thread.
  */
 public final class ProcFileReader {
   private byte[] buffer = new byte[4096];
@@ -46,8 +47,8 @@ public final class ProcFileReader {
   }
 
   /**
-   * True when the exception says the process went away between listing and reading: the file
-   * is gone (ENOENT) or the task has exited (ESRCH).
+   * True when the exception says the process went away between listing and reading: the file is
+   * gone (ENOENT) or the task has exited (ESRCH).
    */
   public static boolean isVanished(IOException e) {
     if (e instanceof FileNotFoundException || e instanceof java.nio.file.NoSuchFileException) {

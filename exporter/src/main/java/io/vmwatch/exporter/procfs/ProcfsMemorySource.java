@@ -26,7 +26,8 @@ public final class ProcfsMemorySource implements MemorySource {
   @Override
   public MemoryInfo read() throws IOException {
     Map<String, Long> kib = new HashMap<>();
-    for (String line : new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).split("\n")) {
+    for (String line :
+        new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).split("\n")) {
       int colon = line.indexOf(':');
       if (colon <= 0) {
         continue;

@@ -15,9 +15,9 @@ import java.util.List;
  * The process table from a walk of {@code <procfs>/[pid]/stat}, one file per process: state, ppid,
  * CPU times, threads, start time and an estimate of the resident pages are all there. The samples
  * are partial: {@code status}, with the effective uid and the exact VmRSS, is read on demand
- * ({@link #complete}) for the processes that get series. A process that exits between the listing and the reading of its files (ENOENT or ESRCH)
- * is left out: that is the normal life of a process table, not an error. Any other malformed file
- * fails the read.
+ * ({@link #complete}) for the processes that get series. A process that exits between the listing
+ * and the reading of its files (ENOENT or ESRCH) is left out: that is the normal life of a process
+ * table, not an error. Any other malformed file fails the read.
  */
 public final class ProcfsProcessSource implements ProcessSource, ProcessDetails {
   private final File procfs;
@@ -80,8 +80,16 @@ public final class ProcfsProcessSource implements ProcessSource, ProcessDetails 
       throw e;
     }
     PidFiles.Status status = PidFiles.parseStatus(statusPath, reader.bytes(), reader.length());
-    return new ProcessSample(sample.pid(), sample.ppid(), status.effectiveUid(), sample.state(), status.threads(),
-        status.rssBytes(), sample.cpuNanos(), sample.startTimeNanos(), sample.name());
+    return new ProcessSample(
+        sample.pid(),
+        sample.ppid(),
+        status.effectiveUid(),
+        sample.state(),
+        status.threads(),
+        status.rssBytes(),
+        sample.cpuNanos(),
+        sample.startTimeNanos(),
+        sample.name());
   }
 
   private ProcessSample readOne(String dir) throws IOException {

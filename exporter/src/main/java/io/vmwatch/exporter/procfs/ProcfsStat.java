@@ -29,7 +29,8 @@ public final class ProcfsStat {
       String[] fields = line.trim().split(" +");
       int modes = CpuMode.values().length;
       if (fields.length < 1 + modes) {
-        throw new IOException(file + ": line '" + line + "' has fewer than " + modes + " mode columns");
+        throw new IOException(
+            file + ": line '" + line + "' has fewer than " + modes + " mode columns");
       }
       try {
         int cpu = Integer.parseInt(fields[0].substring(3));

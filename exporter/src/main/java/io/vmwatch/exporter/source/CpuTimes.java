@@ -11,7 +11,8 @@ import java.util.Arrays;
 public record CpuTimes(int cpu, long[] nanosByMode) {
   public CpuTimes {
     if (nanosByMode.length != CpuMode.values().length) {
-      throw new IllegalArgumentException("expected " + CpuMode.values().length + " modes, got " + nanosByMode.length);
+      throw new IllegalArgumentException(
+          "expected " + CpuMode.values().length + " modes, got " + nanosByMode.length);
     }
     nanosByMode = nanosByMode.clone();
   }
@@ -27,7 +28,9 @@ public record CpuTimes(int cpu, long[] nanosByMode) {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof CpuTimes that && cpu == that.cpu && Arrays.equals(nanosByMode, that.nanosByMode);
+    return other instanceof CpuTimes that
+        && cpu == that.cpu
+        && Arrays.equals(nanosByMode, that.nanosByMode);
   }
 
   @Override

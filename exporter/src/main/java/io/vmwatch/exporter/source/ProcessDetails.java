@@ -3,9 +3,8 @@ package io.vmwatch.exporter.source;
 import java.io.IOException;
 
 /**
- * Completes a partial {@link ProcessSample}: procfs mode reads the whole table from
- * {@code /proc/PID/stat} alone and reads {@code /proc/PID/status} only for the processes that get
- * series.
+ * Completes a partial {@link ProcessSample}: procfs mode reads the whole table from {@code
+ * /proc/PID/stat} alone and reads {@code /proc/PID/status} only for the processes that get series.
  */
 public interface ProcessDetails {
   /**

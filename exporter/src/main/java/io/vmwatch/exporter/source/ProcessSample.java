@@ -9,8 +9,8 @@ package io.vmwatch.exporter.source;
  * @param state state letter as in field 3 of {@code /proc/PID/stat}
  * @param threads number of threads
  * @param rssBytes resident set size; in a partial sample the kernel's fast estimate (the rss field
- *     of {@code /proc/PID/stat}, which on kernels with per-CPU RSS counters may differ from VmRSS by
- *     a few hundred KiB), good for ranking, completed by {@link ProcessDetails} before export
+ *     of {@code /proc/PID/stat}, which on kernels with per-CPU RSS counters may differ from VmRSS
+ *     by a few hundred KiB), good for ranking, completed by {@link ProcessDetails} before export
  * @param cpuNanos user plus system CPU time since the process started
  * @param startTimeNanos start time in nanoseconds since boot
  * @param name command name, decoded from bytes as UTF-8 with replacement

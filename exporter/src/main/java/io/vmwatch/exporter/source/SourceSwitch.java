@@ -30,8 +30,8 @@ public final class SourceSwitch<T> {
   }
 
   /**
-   * Reads the source picked by the last {@link #choose()}; when that was the module and its file
-   * is gone by the time it is read (module unloaded just then) or refuses this reader (EACCES:
+   * Reads the source picked by the last {@link #choose()}; when that was the module and its file is
+   * gone by the time it is read (module unloaded just then) or refuses this reader (EACCES:
    * vmwatch_procs opens only to root and its group, outside containers; FORMAT.md), reads procfs
    * instead. The source reported is then procfs, so VmKernelModuleMissing tells the operator.
    */

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Lets at most {@code workers} requests into a handler at once; one that finds them all busy for
- * {@code waitMillis} gets 503 with {@code Retry-After}, instead of queueing without bound or blocking
- * the thread that accepts connections.
+ * {@code waitMillis} gets 503 with {@code Retry-After}, instead of queueing without bound or
+ * blocking the thread that accepts connections.
  */
 final class BoundedWork implements HttpHandler {
   private final Semaphore workers;
@@ -37,7 +37,9 @@ final class BoundedWork implements HttpHandler {
     }
     if (!admitted) {
       try (exchange) {
-        byte[] body = ("busy: all " + workerCount + " workers are serving other requests\n").getBytes(StandardCharsets.UTF_8);
+        byte[] body =
+            ("busy: all " + workerCount + " workers are serving other requests\n")
+                .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         exchange.getResponseHeaders().set("Retry-After", "1");
         exchange.sendResponseHeaders(503, body.length);

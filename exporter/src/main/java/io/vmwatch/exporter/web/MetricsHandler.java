@@ -15,12 +15,12 @@ import java.util.Locale;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Serves the registry in the format the {@code Accept} header asks for (text 0.0.4 or
- * OpenMetrics, simpleclient's {@link TextFormat}), gzip-compressed when the client accepts it.
+ * Serves the registry in the format the {@code Accept} header asks for (text 0.0.4 or OpenMetrics,
+ * simpleclient's {@link TextFormat}), gzip-compressed when the client accepts it.
  *
  * <p>The body is built in a buffer of this request only. simpleclient_httpserver's own handler
- * keeps a 1 MiB buffer per serving thread for the life of the thread, which a heap of 32 MB
- * cannot afford for a pool of dozens of threads.
+ * keeps a 1 MiB buffer per serving thread for the life of the thread, which a heap of 32 MB cannot
+ * afford for a pool of dozens of threads.
  */
 final class MetricsHandler implements HttpHandler {
   private static final int INITIAL_BUFFER = 16 * 1024;
@@ -45,7 +45,8 @@ final class MetricsHandler implements HttpHandler {
 
   private void serve(HttpExchange exchange) throws IOException {
     try (exchange) {
-      String contentType = TextFormat.chooseContentType(exchange.getRequestHeaders().getFirst("Accept"));
+      String contentType =
+          TextFormat.chooseContentType(exchange.getRequestHeaders().getFirst("Accept"));
       ByteArrayOutputStream body = new ByteArrayOutputStream(INITIAL_BUFFER);
       try (Writer writer = new OutputStreamWriter(body, StandardCharsets.UTF_8)) {
         TextFormat.writeFormat(contentType, writer, registry.metricFamilySamples());

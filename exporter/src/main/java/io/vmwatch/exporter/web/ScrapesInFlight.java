@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts the metric requests being built or sent at once, now and at most since the exporter
- * started. Counted inside the metrics handler, behind {@link BoundedWork}: a peak at
- * {@code --web.max-threads} says scrapes have had to wait for a worker.
+ * started. Counted inside the metrics handler, behind {@link BoundedWork}: a peak at {@code
+ * --web.max-threads} says scrapes have had to wait for a worker.
  */
 final class ScrapesInFlight extends Collector {
   private final AtomicInteger now = new AtomicInteger();
@@ -26,9 +26,13 @@ final class ScrapesInFlight extends Collector {
   @Override
   public List<MetricFamilySamples> collect() {
     return List.of(
-        new GaugeMetricFamily("vmwatch_exporter_scrapes_in_flight",
-            "Metric requests being built or sent now, this one included.", now.get()),
-        new GaugeMetricFamily("vmwatch_exporter_scrapes_in_flight_peak",
-            "Most metric requests built or sent at once since the exporter started.", peak.get()));
+        new GaugeMetricFamily(
+            "vmwatch_exporter_scrapes_in_flight",
+            "Metric requests being built or sent now, this one included.",
+            now.get()),
+        new GaugeMetricFamily(
+            "vmwatch_exporter_scrapes_in_flight_peak",
+            "Most metric requests built or sent at once since the exporter started.",
+            peak.get()));
   }
 }

@@ -28,7 +28,10 @@ public final class TlsContexts {
     try {
       Certificate[] chain;
       try (InputStream in = Files.newInputStream(certFile)) {
-        chain = CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(new Certificate[0]);
+        chain =
+            CertificateFactory.getInstance("X.509")
+                .generateCertificates(in)
+                .toArray(new Certificate[0]);
       }
       if (chain.length == 0) {
         throw new InvalidWebConfigException(certFile + ": no certificate in file");
@@ -38,13 +41,15 @@ public final class TlsContexts {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry("server", key, password, chain);
-      KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory keys =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keys.init(store, password);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys.getKeyManagers(), null, new SecureRandom());
       return context;
     } catch (IOException | GeneralSecurityException e) {
-      throw new InvalidWebConfigException("TLS set-up from " + certFile + " and " + keyFile + " failed: " + e.getMessage());
+      throw new InvalidWebConfigException(
+          "TLS set-up from " + certFile + " and " + keyFile + " failed: " + e.getMessage());
     }
   }
 
@@ -56,7 +61,8 @@ public final class TlsContexts {
 
   private static PrivateKey readKey(Path keyFile) throws IOException, InvalidWebConfigException {
     Object pem;
-    try (Reader reader = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII); PEMParser parser = new PEMParser(reader)) {
+    try (Reader reader = Files.newBufferedReader(keyFile, StandardCharsets.US_ASCII);
+        PEMParser parser = new PEMParser(reader)) {
       pem = parser.readObject();
     }
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter();

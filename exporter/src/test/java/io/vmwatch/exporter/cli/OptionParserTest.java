@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class OptionParserTest {
   private static Options run(String... args) throws UsageException {
@@ -32,8 +32,16 @@ class OptionParserTest {
 
   @Test
   void bothFlagStylesAndCollectorSwitches() throws UsageException {
-    Options o = run("--web.listen-address", "127.0.0.1:0", "--web.telemetry-path=/m", "--collector.processes.top=3",
-        "--no-collector.cpu", "--collector.memory=false", "--no-collector.processes", "--collector.processes");
+    Options o =
+        run(
+            "--web.listen-address",
+            "127.0.0.1:0",
+            "--web.telemetry-path=/m",
+            "--collector.processes.top=3",
+            "--no-collector.cpu",
+            "--collector.memory=false",
+            "--no-collector.processes",
+            "--collector.processes");
     assertEquals("127.0.0.1", o.listenHost());
     assertEquals(0, o.listenPort());
     assertEquals("/m", o.telemetryPath());
@@ -47,28 +55,49 @@ class OptionParserTest {
 
   @Test
   void helpAndVersion() throws UsageException {
-    assertInstanceOf(OptionParser.Help.class, OptionParser.parse(new String[] {"--web.listen-address=:1", "--help"}));
+    assertInstanceOf(
+        OptionParser.Help.class,
+        OptionParser.parse(new String[] {"--web.listen-address=:1", "--help"}));
     assertInstanceOf(OptionParser.Version.class, OptionParser.parse(new String[] {"--version"}));
     assertTrue(OptionParser.usage().contains("--web.config.file"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "--bogus", "--web.listen-address=9717", "--web.listen-address=:70000", "--web.listen-address=:x",
-      "--web.listen-address=[::1:9717", "--web.listen-address=::1]:9717",
-      "--collector.processes.top=-1", "--collector.processes.top=ten", "--path.procfs=/no/such/dir",
-      "--collector.processes.ancestors.depth=-1", "--collector.processes.ancestors.depth=1001",
-      "--web.telemetry-path=metrics", "--web.telemetry-path=/", "--no-collector.cpu=true", "--collector.cpu=yes",
-      "--no-web.listen-address", "-x", "plain", "--web.config.file=/no/such/file.yml", "--web.max-threads=0",
-      "--collector.disk"})
+  @ValueSource(
+      strings = {
+        "--bogus",
+        "--web.listen-address=9717",
+        "--web.listen-address=:70000",
+        "--web.listen-address=:x",
+        "--web.listen-address=[::1:9717",
+        "--web.listen-address=::1]:9717",
+        "--collector.processes.top=-1",
+        "--collector.processes.top=ten",
+        "--path.procfs=/no/such/dir",
+        "--collector.processes.ancestors.depth=-1",
+        "--collector.processes.ancestors.depth=1001",
+        "--web.telemetry-path=metrics",
+        "--web.telemetry-path=/",
+        "--no-collector.cpu=true",
+        "--collector.cpu=yes",
+        "--no-web.listen-address",
+        "-x",
+        "plain",
+        "--web.config.file=/no/such/file.yml",
+        "--web.max-threads=0",
+        "--collector.disk"
+      })
   void badFlagsAreRejectedWithOneMessage(String flag) {
-    UsageException e = assertThrows(UsageException.class, () -> OptionParser.parse(new String[] {flag}));
+    UsageException e =
+        assertThrows(UsageException.class, () -> OptionParser.parse(new String[] {flag}));
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 
   @Test
   void missingValue() {
-    UsageException e = assertThrows(UsageException.class, () -> OptionParser.parse(new String[] {"--path.procfs"}));
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> OptionParser.parse(new String[] {"--path.procfs"}));
     assertEquals("flag --path.procfs needs a value", e.getMessage());
   }
 }

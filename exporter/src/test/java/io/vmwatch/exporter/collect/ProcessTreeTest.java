@@ -27,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * chain at 120, sixty idle processes beside them, and kernel threads under pid 2.
  */
 class ProcessTreeTest {
-  private static final Pattern INFO = Pattern.compile("vmwatch_process_info\\{pid=\"(\\d+)\",ppid=\"(\\d+)\",");
-  private static final Pattern TREE = Pattern.compile("vmwatch_process_tree_order\\{pid=\"(\\d+)\",name=\"[^\"]*\",tree=\"([^\"]*)\",}");
+  private static final Pattern INFO =
+      Pattern.compile("vmwatch_process_info\\{pid=\"(\\d+)\",ppid=\"(\\d+)\",");
+  private static final Pattern TREE =
+      Pattern.compile(
+          "vmwatch_process_tree_order\\{pid=\"(\\d+)\",name=\"[^\"]*\",tree=\"([^\"]*)\",}");
   private static final int LEAF = 139;
   private static final int BIG = 300;
 
@@ -52,19 +55,46 @@ class ProcessTreeTest {
     return procfs;
   }
 
-  private static void process(Path procfs, int pid, int ppid, String name, long utimeTicks, long rssPages) throws IOException {
+  private static void process(
+      Path procfs, int pid, int ppid, String name, long utimeTicks, long rssPages)
+      throws IOException {
     Path dir = procfs.resolve(Integer.toString(pid));
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("stat"), pid + " (" + name + ") S " + ppid + " " + pid + " " + pid
-        + " 0 -1 4194560 100 0 0 0 " + utimeTicks + " 0 0 0 20 0 1 0 " + (1000 + pid) + " 9000000 " + rssPages
-        + " 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n");
-    Files.writeString(dir.resolve("status"), "Name:\t" + name + "\nUid:\t1000\t1000\t1000\t1000\n"
-        + (rssPages > 0 ? "VmRSS:\t" + rssPages * 4 + " kB\n" : "") + "Threads:\t1\n");
+    Files.writeString(
+        dir.resolve("stat"),
+        pid
+            + " ("
+            + name
+            + ") S "
+            + ppid
+            + " "
+            + pid
+            + " "
+            + pid
+            + " 0 -1 4194560 100 0 0 0 "
+            + utimeTicks
+            + " 0 0 0 20 0 1 0 "
+            + (1000 + pid)
+            + " 9000000 "
+            + rssPages
+            + " 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n");
+    Files.writeString(
+        dir.resolve("status"),
+        "Name:\t"
+            + name
+            + "\nUid:\t1000\t1000\t1000\t1000\n"
+            + (rssPages > 0 ? "VmRSS:\t" + rssPages * 4 + " kB\n" : "")
+            + "Threads:\t1\n");
   }
 
   private static Map<String, Double> scrape(Path procfs, int depth) throws Exception {
-    return new Scrapes(procfs, "--no-collector.cpu", "--no-collector.memory", "--collector.processes.top=1",
-        "--collector.processes.ancestors.depth=" + depth).scrape();
+    return new Scrapes(
+            procfs,
+            "--no-collector.cpu",
+            "--no-collector.memory",
+            "--collector.processes.top=1",
+            "--collector.processes.ancestors.depth=" + depth)
+        .scrape();
   }
 
   /** pid → ppid of every exported process. */
@@ -102,23 +132,27 @@ class ProcessTreeTest {
     Map<String, Double> s = scrape(deepTree(dir), 64);
     Map<Integer, Integer> parents = exported(s);
     for (Map.Entry<Integer, Integer> e : parents.entrySet()) {
-      assertTrue(e.getValue() == 0 || parents.containsKey(e.getValue()),
+      assertTrue(
+          e.getValue() == 0 || parents.containsKey(e.getValue()),
           "pid " + e.getKey() + " has its parent " + e.getValue() + " exported");
     }
     Set<Integer> expectedAncestors = range(100, LEAF - 1);
     expectedAncestors.add(1);
-    assertEquals(expectedAncestors, ancestors(s), "the chain above the busy leaf and above the big one");
+    assertEquals(
+        expectedAncestors, ancestors(s), "the chain above the busy leaf and above the big one");
     Set<Integer> expected = new TreeSet<>(expectedAncestors);
     expected.addAll(List.of(LEAF, BIG));
     assertEquals(expected, parents.keySet(), "no idle process, no kernel thread");
     assertEquals(2.0 * 6, s.get("vmwatch_process_series{reason=\"top\",}"));
     assertEquals(40.0 * 7, s.get("vmwatch_process_series{reason=\"ancestor\",}"));
     assertEquals(1.0, s.get("vmwatch_process_ancestor{pid=\"1\",name=\"systemd\",}"));
-    assertFalse(s.containsKey("vmwatch_process_ancestor{pid=\"" + LEAF + "\",name=\"busy leaf\",}"));
+    assertFalse(
+        s.containsKey("vmwatch_process_ancestor{pid=\"" + LEAF + "\",name=\"busy leaf\",}"));
   }
 
   @Test
-  void treeOrderListsEachProcessUnderItsParentBusiestBranchFirst(@TempDir Path dir) throws Exception {
+  void treeOrderListsEachProcessUnderItsParentBusiestBranchFirst(@TempDir Path dir)
+      throws Exception {
     Map<String, Double> s = scrape(deepTree(dir), 64);
     Map<Integer, Integer> parents = exported(s);
     Map<Integer, Integer> rowOf = new HashMap<>();
@@ -166,9 +200,14 @@ class ProcessTreeTest {
     }
     Map<String, Double> s = scrape(procfs, 64);
     assertEquals(1.0, s.get("vmwatch_scrape_collector_success{collector=\"processes\",}"));
-    assertTrue(s.containsKey("vmwatch_process_info{pid=\"" + LEAF + "\",ppid=\"138\",name=\"busy leaf\",user=\"alice\",state=\"S\",}"),
+    assertTrue(
+        s.containsKey(
+            "vmwatch_process_info{pid=\""
+                + LEAF
+                + "\",ppid=\"138\",name=\"busy leaf\",user=\"alice\",state=\"S\",}"),
         "the busy leaf with its user");
     Files.writeString(procfs.resolve(LEAF + "/status"), "not a status file\n");
-    assertEquals(0.0, scrape(procfs, 64).get("vmwatch_scrape_collector_success{collector=\"processes\",}"));
+    assertEquals(
+        0.0, scrape(procfs, 64).get("vmwatch_scrape_collector_success{collector=\"processes\",}"));
   }
 }

@@ -12,7 +12,9 @@ class UserNamesTest {
   @Test
   void readsAgainOnlyWhenTheFileChanges(@TempDir Path dir) throws Exception {
     Path passwd = dir.resolve("passwd");
-    Files.writeString(passwd, "root:x:0:0:root:/root:/bin/bash\nbroken line\nalice:x:1000:1000::/home/alice:/bin/sh\n");
+    Files.writeString(
+        passwd,
+        "root:x:0:0:root:/root:/bin/bash\nbroken line\nalice:x:1000:1000::/home/alice:/bin/sh\n");
     Files.setLastModifiedTime(passwd, FileTime.fromMillis(1_000_000));
     UserNames users = new UserNames(passwd);
     users.refresh();

@@ -30,15 +30,27 @@ class ModuleGoldenTest {
   static Object parseByPrefix(Path file) throws IOException {
     String name = file.getFileName().toString();
     if (name.startsWith(ModuleCpuSource.NAME)) {
-      return ModuleCpuSource.parse(ModuleFile.read(file, ModuleCpuSource.NAME, ModuleCpuSource.VERSION, ModuleCpuSource.COLUMNS, 9));
+      return ModuleCpuSource.parse(
+          ModuleFile.read(
+              file, ModuleCpuSource.NAME, ModuleCpuSource.VERSION, ModuleCpuSource.COLUMNS, 9));
     }
     if (name.startsWith(ModuleMemorySource.NAME)) {
-      return ModuleMemorySource.parse(ModuleFile.read(file, ModuleMemorySource.NAME, ModuleMemorySource.VERSION, null, 2), 0, 0);
+      return ModuleMemorySource.parse(
+          ModuleFile.read(file, ModuleMemorySource.NAME, ModuleMemorySource.VERSION, null, 2),
+          0,
+          0);
     }
     if (name.startsWith(ModuleProcessSource.NAME)) {
-      return ModuleProcessSource.parse(ModuleFile.read(file, ModuleProcessSource.NAME, ModuleProcessSource.VERSION, ModuleProcessSource.COLUMNS, 11));
+      return ModuleProcessSource.parse(
+          ModuleFile.read(
+              file,
+              ModuleProcessSource.NAME,
+              ModuleProcessSource.VERSION,
+              ModuleProcessSource.COLUMNS,
+              11));
     }
-    throw new AssertionError(file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
+    throw new AssertionError(
+        file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
   }
 
   private static Stream<Path> filesIn(String folder) throws IOException {
@@ -54,73 +66,120 @@ class ModuleGoldenTest {
 
   @TestFactory
   Stream<DynamicTest> everyGoodGoldenFileParses() throws IOException {
-    return filesIn("/golden/module").map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-      Object parsed = parseByPrefix(file);
-      assertNotNull(parsed);
-    }));
+    return filesIn("/golden/module")
+        .map(
+            file ->
+                DynamicTest.dynamicTest(
+                    file.getFileName().toString(),
+                    () -> {
+                      Object parsed = parseByPrefix(file);
+                      assertNotNull(parsed);
+                    }));
   }
 
   /** Why each file of golden/malformed is rejected: the line and the reason after the file name. */
-  private static final Map<String, String> MALFORMED_REASONS = Map.ofEntries(
-      Map.entry("vmwatch_cpu-columns-differ", ":2: column line differs from '" + ModuleCpuSource.COLUMNS + "'"),
-      Map.entry("vmwatch_cpu-double-space", ":3: expected 9 fields, got 10"),
-      Map.entry("vmwatch_cpu-empty", ": empty file"),
-      Map.entry("vmwatch_cpu-exponent", ":3: field 2 '1e3' is not an unsigned number"),
-      Map.entry("vmwatch_cpu-no-end", ":3: cut short: no 'end' line"),
-      Map.entry("vmwatch_cpu-no-final-newline", ":4: cut short: last line has no newline (no 'end')"),
-      Map.entry("vmwatch_cpu-overflow", ":3: field 2 '99999999999999999999' is not an unsigned number"),
-      Map.entry("vmwatch_cpu-signed-number", ":3: field 2 '-1' is not an unsigned number"),
-      Map.entry("vmwatch_cpu-too-few-fields", ":3: expected 9 fields, got 8"),
-      Map.entry("vmwatch_cpu-too-many-fields", ":3: expected 9 fields, got 10"),
-      Map.entry("vmwatch_cpu-unknown-version", ":1: format version '2' is not supported (only 1)"),
-      Map.entry("vmwatch_cpu-wrong-header", ":1: header 'vmwatch_mem 1' does not name vmwatch_cpu"),
-      Map.entry("vmwatch_mem-missing-keys", ":4: key 'available_bytes' is missing"),
-      Map.entry("vmwatch_mem-no-end", ":6: cut short: no 'end' line"),
-      Map.entry("vmwatch_mem-three-fields", ":2: expected 2 fields, got 3"),
-      Map.entry("vmwatch_mem-version-1", ":1: format version '1' is not supported (only 2)"),
-      Map.entry("vmwatch_procs-bad-escape", ":3: name 'sys\\tem' has a backslash not followed by three octal digits"),
-      Map.entry("vmwatch_procs-cut-mid-record", ":4: cut short: last line has no newline (no 'end')"),
-      Map.entry("vmwatch_procs-header-only", ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
-      Map.entry("vmwatch_procs-long-state", ":3: state 'SS' is not one letter"),
-      Map.entry("vmwatch_procs-old-columns", ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
-      Map.entry("vmwatch_procs-raw-non-ascii", ":3: byte 0xc3 is not allowed (printable US-ASCII only)"),
-      Map.entry("vmwatch_procs-short-escape", ":3: name 'sys\\04' has a backslash not followed by three octal digits"),
-      Map.entry("vmwatch_procs-unescaped-space", ":3: expected 11 fields, got 12"));
+  private static final Map<String, String> MALFORMED_REASONS =
+      Map.ofEntries(
+          Map.entry(
+              "vmwatch_cpu-columns-differ",
+              ":2: column line differs from '" + ModuleCpuSource.COLUMNS + "'"),
+          Map.entry("vmwatch_cpu-double-space", ":3: expected 9 fields, got 10"),
+          Map.entry("vmwatch_cpu-empty", ": empty file"),
+          Map.entry("vmwatch_cpu-exponent", ":3: field 2 '1e3' is not an unsigned number"),
+          Map.entry("vmwatch_cpu-no-end", ":3: cut short: no 'end' line"),
+          Map.entry(
+              "vmwatch_cpu-no-final-newline", ":4: cut short: last line has no newline (no 'end')"),
+          Map.entry(
+              "vmwatch_cpu-overflow",
+              ":3: field 2 '99999999999999999999' is not an unsigned number"),
+          Map.entry("vmwatch_cpu-signed-number", ":3: field 2 '-1' is not an unsigned number"),
+          Map.entry("vmwatch_cpu-too-few-fields", ":3: expected 9 fields, got 8"),
+          Map.entry("vmwatch_cpu-too-many-fields", ":3: expected 9 fields, got 10"),
+          Map.entry(
+              "vmwatch_cpu-unknown-version", ":1: format version '2' is not supported (only 1)"),
+          Map.entry(
+              "vmwatch_cpu-wrong-header", ":1: header 'vmwatch_mem 1' does not name vmwatch_cpu"),
+          Map.entry("vmwatch_mem-missing-keys", ":4: key 'available_bytes' is missing"),
+          Map.entry("vmwatch_mem-no-end", ":6: cut short: no 'end' line"),
+          Map.entry("vmwatch_mem-three-fields", ":2: expected 2 fields, got 3"),
+          Map.entry("vmwatch_mem-version-1", ":1: format version '1' is not supported (only 2)"),
+          Map.entry(
+              "vmwatch_procs-bad-escape",
+              ":3: name 'sys\\tem' has a backslash not followed by three octal digits"),
+          Map.entry(
+              "vmwatch_procs-cut-mid-record", ":4: cut short: last line has no newline (no 'end')"),
+          Map.entry(
+              "vmwatch_procs-header-only",
+              ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+          Map.entry("vmwatch_procs-long-state", ":3: state 'SS' is not one letter"),
+          Map.entry(
+              "vmwatch_procs-old-columns",
+              ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+          Map.entry(
+              "vmwatch_procs-raw-non-ascii",
+              ":3: byte 0xc3 is not allowed (printable US-ASCII only)"),
+          Map.entry(
+              "vmwatch_procs-short-escape",
+              ":3: name 'sys\\04' has a backslash not followed by three octal digits"),
+          Map.entry("vmwatch_procs-unescaped-space", ":3: expected 11 fields, got 12"));
 
   @TestFactory
   Stream<DynamicTest> everyMalformedGoldenFileIsRejectedForItsReason() throws IOException {
     List<Path> files = filesIn("/golden/malformed").toList();
-    assertEquals(new TreeSet<>(MALFORMED_REASONS.keySet()),
-        files.stream().map(file -> file.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new)),
+    assertEquals(
+        new TreeSet<>(MALFORMED_REASONS.keySet()),
+        files.stream()
+            .map(file -> file.getFileName().toString())
+            .collect(Collectors.toCollection(TreeSet::new)),
         "every malformed file has its expected reason here, and every reason its file");
-    return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-      ModuleFormatException e = assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
-      assertEquals(file + MALFORMED_REASONS.get(file.getFileName().toString()), e.getMessage());
-    }));
+    return files.stream()
+        .map(
+            file ->
+                DynamicTest.dynamicTest(
+                    file.getFileName().toString(),
+                    () -> {
+                      ModuleFormatException e =
+                          assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
+                      assertEquals(
+                          file + MALFORMED_REASONS.get(file.getFileName().toString()),
+                          e.getMessage());
+                    }));
   }
 
   /** Files captured from a real kernel by the kernel-modules tests (a missing folder fails). */
   @TestFactory
   Stream<DynamicTest> everyKernelCapturedFileParses() throws IOException {
-    return filesIn("/golden/kernel").map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> {
-      Object parsed = parseByPrefix(file);
-      if (parsed instanceof List<?> list && file.getFileName().toString().startsWith("vmwatch_cpu")) {
-        assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
-      }
-    }));
+    return filesIn("/golden/kernel")
+        .map(
+            file ->
+                DynamicTest.dynamicTest(
+                    file.getFileName().toString(),
+                    () -> {
+                      Object parsed = parseByPrefix(file);
+                      if (parsed instanceof List<?> list
+                          && file.getFileName().toString().startsWith("vmwatch_cpu")) {
+                        assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
+                      }
+                    }));
   }
 
   @Test
   void kernelCapturedHostileNameDecodesToItsBytes() throws IOException {
-    List<?> processes = (List<?>) parseByPrefix(TestFiles.resource("/golden/kernel/vmwatch_procs.txt"));
-    assertTrue(processes.stream().map(p -> ((ProcessSample) p).name()).anyMatch("vw a\tb\\c\nd\u00e9"::equals),
+    List<?> processes =
+        (List<?>) parseByPrefix(TestFiles.resource("/golden/kernel/vmwatch_procs.txt"));
+    assertTrue(
+        processes.stream()
+            .map(p -> ((ProcessSample) p).name())
+            .anyMatch("vw a\tb\\c\nd\u00e9"::equals),
         "the kernel capture holds the name 'vw a<TAB>b\\c<LF>d\u00e9'");
   }
 
   @Test
   void cpuSpecExampleValues() throws IOException {
     @SuppressWarnings("unchecked")
-    List<CpuTimes> cpus = (List<CpuTimes>) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_cpu-spec-example"));
+    List<CpuTimes> cpus =
+        (List<CpuTimes>)
+            parseByPrefix(TestFiles.resource("/golden/module/vmwatch_cpu-spec-example"));
     assertEquals(2, cpus.size());
     assertEquals(1, cpus.get(1).cpu());
     assertEquals(1_234_500_000L, cpus.get(0).nanos(CpuMode.USER));
@@ -130,17 +189,30 @@ class ModuleGoldenTest {
 
   @Test
   void memorySpecExampleAndUnknownKeys() throws IOException {
-    MemoryInfo spec = (MemoryInfo) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_mem-spec-example"));
-    assertEquals(new MemoryInfo(2062782464L, 1287004160L, 1652441088L, 28672000L, 402653184L, 0, 0), spec);
+    MemoryInfo spec =
+        (MemoryInfo) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_mem-spec-example"));
+    assertEquals(
+        new MemoryInfo(2062782464L, 1287004160L, 1652441088L, 28672000L, 402653184L, 0, 0), spec);
     assertEquals(spec, parseByPrefix(TestFiles.resource("/golden/module/vmwatch_mem-unknown-key")));
   }
 
   @Test
   void hostileNamesAreUnescapedToTheirBytes() throws IOException {
     @SuppressWarnings("unchecked")
-    List<ProcessSample> procs = (List<ProcessSample>) parseByPrefix(TestFiles.resource("/golden/module/vmwatch_procs-hostile-names"));
+    List<ProcessSample> procs =
+        (List<ProcessSample>)
+            parseByPrefix(TestFiles.resource("/golden/module/vmwatch_procs-hostile-names"));
     assertEquals(8, procs.size());
-    assertEquals(List.of("systemd", "kthreadd", "kworker/0:1-eve", "my daemon", "a) (b\nc", "\uFFFD(bad\uFFFD", "q\"x\\y", "tab\there"),
+    assertEquals(
+        List.of(
+            "systemd",
+            "kthreadd",
+            "kworker/0:1-eve",
+            "my daemon",
+            "a) (b\nc",
+            "\uFFFD(bad\uFFFD",
+            "q\"x\\y",
+            "tab\there"),
         procs.stream().map(ProcessSample::name).toList());
     ProcessSample p = procs.get(4);
     assertEquals(900, p.pid());
@@ -170,7 +242,8 @@ class ModuleGoldenTest {
     ModuleFormatException e = assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
     assertEquals(file + ":3: expected 9 fields, got 8", e.getMessage());
     Path cut = TestFiles.resource("/golden/malformed/vmwatch_procs-cut-mid-record");
-    String message = assertThrows(ModuleFormatException.class, () -> parseByPrefix(cut)).getMessage();
+    String message =
+        assertThrows(ModuleFormatException.class, () -> parseByPrefix(cut)).getMessage();
     if (!message.contains("cut short")) {
       fail("expected a cut-short message, got " + message);
     }

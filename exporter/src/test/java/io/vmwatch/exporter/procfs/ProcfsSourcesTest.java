@@ -35,9 +35,12 @@ class ProcfsSourcesTest {
   @Test
   void statusOfKernelThreadHasNoRss() throws IOException {
     byte[] bytes = Files.readAllBytes(fixture.resolve("2/status"));
-    assertEquals(new PidFiles.Status(0, 1, 0), PidFiles.parseStatus("2/status", bytes, bytes.length));
+    assertEquals(
+        new PidFiles.Status(0, 1, 0), PidFiles.parseStatus("2/status", bytes, bytes.length));
     byte[] user = Files.readAllBytes(fixture.resolve("903/status"));
-    assertEquals(new PidFiles.Status(65534, 4, 307200L * 1024), PidFiles.parseStatus("903/status", user, user.length));
+    assertEquals(
+        new PidFiles.Status(65534, 4, 307200L * 1024),
+        PidFiles.parseStatus("903/status", user, user.length));
   }
 
   @Test
@@ -45,9 +48,12 @@ class ProcfsSourcesTest {
     byte[] noParen = "12 systemd S 1 2 3\n".getBytes(StandardCharsets.US_ASCII);
     assertThrows(IOException.class, () -> PidFiles.parseStat("x", noParen, noParen.length));
     byte[] shortStat = "12 (sh) S 1 2 3\n".getBytes(StandardCharsets.US_ASCII);
-    IOException e = assertThrows(IOException.class, () -> PidFiles.parseStat("x", shortStat, shortStat.length));
+    IOException e =
+        assertThrows(IOException.class, () -> PidFiles.parseStat("x", shortStat, shortStat.length));
     assertTrue(e.getMessage().contains("malformed"), e.getMessage());
-    byte[] letters = "12 (sh) S 1 2 3 4 5 6 7 8 9 x 11 12 13 14 15 16 17 18 19 20 21 22\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] letters =
+        "12 (sh) S 1 2 3 4 5 6 7 8 9 x 11 12 13 14 15 16 17 18 19 20 21 22\n"
+            .getBytes(StandardCharsets.US_ASCII);
     assertThrows(IOException.class, () -> PidFiles.parseStat("x", letters, letters.length));
   }
 
@@ -57,7 +63,9 @@ class ProcfsSourcesTest {
     List<ProcessSample> procfs = procfsSource.read();
     List<ProcessSample> module = new ModuleProcessSource(fixture).read();
     // pid 4000 is listed but its files are gone: it is left out, not an error
-    assertEquals(module.stream().map(ProcessSample::pid).toList(), procfs.stream().map(ProcessSample::pid).toList());
+    assertEquals(
+        module.stream().map(ProcessSample::pid).toList(),
+        procfs.stream().map(ProcessSample::pid).toList());
     for (int i = 0; i < module.size(); i++) {
       ProcessSample m = module.get(i);
       assertTrue(procfs.get(i).partial(), "procfs leaves uid and exact RSS to be read on demand");
@@ -69,7 +77,9 @@ class ProcfsSourcesTest {
       assertEquals(m.threads(), p.threads());
       assertEquals(m.rssBytes(), p.rssBytes());
       assertEquals(m.startTimeNanos(), p.startTimeNanos());
-      assertTrue(m.cpuNanos() - p.cpuNanos() >= 0 && m.cpuNanos() - p.cpuNanos() < 2 * ProcfsStat.NANOS_PER_TICK,
+      assertTrue(
+          m.cpuNanos() - p.cpuNanos() >= 0
+              && m.cpuNanos() - p.cpuNanos() < 2 * ProcfsStat.NANOS_PER_TICK,
           "module ns round down to procfs ticks for pid " + m.pid());
     }
     assertEquals(new ModuleMemorySource(fixture).read(), new ProcfsMemorySource(fixture).read());
@@ -77,7 +87,8 @@ class ProcfsSourcesTest {
     List<CpuTimes> moduleCpus = new ModuleCpuSource(fixture).read();
     assertEquals(2, cpus.size());
     assertEquals(4868 * ProcfsStat.NANOS_PER_TICK, cpus.get(0).nanos(CpuMode.USER));
-    assertEquals(moduleCpus.get(1).nanos(CpuMode.STEAL) - 4_000_000, cpus.get(1).nanos(CpuMode.STEAL));
+    assertEquals(
+        moduleCpus.get(1).nanos(CpuMode.STEAL) - 4_000_000, cpus.get(1).nanos(CpuMode.STEAL));
     assertEquals(1764230400L, new ProcfsStat(fixture).bootTimeSeconds());
   }
 
@@ -87,7 +98,8 @@ class ProcfsSourcesTest {
     Files.delete(procfs.resolve("812/stat"));
     ProcfsProcessSource source = new ProcfsProcessSource(procfs);
     List<ProcessSample> processes = source.read();
-    assertEquals(List.of(1, 2, 15, 900, 901, 902, 903), processes.stream().map(ProcessSample::pid).toList());
+    assertEquals(
+        List.of(1, 2, 15, 900, 901, 902, 903), processes.stream().map(ProcessSample::pid).toList());
     Files.delete(procfs.resolve("901/status"));
     assertNull(source.complete(processes.get(4)), "gone before its status was read");
   }
@@ -100,11 +112,22 @@ class ProcfsSourcesTest {
     PidFiles.Stat s = PidFiles.parseStat("stat", stat, stat.length);
     byte[] status = Files.readAllBytes(procfs.resolve(pid + "/status"));
     PidFiles.Status t = PidFiles.parseStatus("status", status, status.length);
-    return new ProcessSample(s.pid(), s.ppid(), t.effectiveUid(), s.state(), t.threads(), t.rssBytes(),
-        (s.utimeTicks() + s.stimeTicks()) * ProcfsStat.NANOS_PER_TICK, s.startTicks() * ProcfsStat.NANOS_PER_TICK, s.name());
+    return new ProcessSample(
+        s.pid(),
+        s.ppid(),
+        t.effectiveUid(),
+        s.state(),
+        t.threads(),
+        t.rssBytes(),
+        (s.utimeTicks() + s.stimeTicks()) * ProcfsStat.NANOS_PER_TICK,
+        s.startTicks() * ProcfsStat.NANOS_PER_TICK,
+        s.name());
   }
 
-  /** The table from stat alone, completed from status, equals stat and status read for every process. */
+  /**
+   * The table from stat alone, completed from status, equals stat and status read for every
+   * process.
+   */
   @Test
   void completedSamplesEqualStatAndStatus() throws IOException {
     ProcfsProcessSource source = new ProcfsProcessSource(fixture, 4096);
@@ -127,17 +150,22 @@ class ProcfsSourcesTest {
       // until sleep has settled: exec done, the same status twice in a row
       ProcessSample expected = null;
       ProcessSample before = null;
-      for (int attempt = 0; attempt < 100 && (expected == null || !expected.equals(before)); attempt++) {
+      for (int attempt = 0;
+          attempt < 100 && (expected == null || !expected.equals(before));
+          attempt++) {
         Thread.sleep(50);
         before = expected;
         expected = statAndStatus(proc, pid);
       }
-      ProcessSample partial = source.read().stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+      ProcessSample partial =
+          source.read().stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
       assertTrue(partial.partial());
       assertTrue(expected.rssBytes() > 0, "sleep has resident pages");
       assertEquals(expected, source.complete(partial));
       // the estimate is off by at most the per-CPU batches of the kernel's counters
-      assertTrue(Math.abs(partial.rssBytes() - expected.rssBytes()) < 4L << 20, partial + " vs " + expected);
+      assertTrue(
+          Math.abs(partial.rssBytes() - expected.rssBytes()) < 4L << 20,
+          partial + " vs " + expected);
     } finally {
       sleeper.destroy();
     }

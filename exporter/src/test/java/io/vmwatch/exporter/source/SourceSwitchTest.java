@@ -12,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SourceSwitchTest {
   /** A source that answers a fixed value or throws a fixed exception. */
-  private record Fixed(SourceKind kind, String value, IOException failure) implements Source<String> {
+  private record Fixed(SourceKind kind, String value, IOException failure)
+      implements Source<String> {
     @Override
     public String read() throws IOException {
       if (failure != null) {
@@ -25,9 +26,11 @@ class SourceSwitchTest {
   @Test
   void moduleFileRefusingTheReaderFallsBackToProcfs(@TempDir Path dir) throws Exception {
     Path file = Files.createFile(dir.resolve("vmwatch_procs"));
-    SourceSwitch<String> sw = new SourceSwitch<>(file,
-        new Fixed(SourceKind.MODULE, null, new AccessDeniedException(file.toString())),
-        new Fixed(SourceKind.PROCFS, "from procfs", null));
+    SourceSwitch<String> sw =
+        new SourceSwitch<>(
+            file,
+            new Fixed(SourceKind.MODULE, null, new AccessDeniedException(file.toString())),
+            new Fixed(SourceKind.PROCFS, "from procfs", null));
     assertEquals(SourceKind.MODULE, sw.choose());
     assertEquals("from procfs", sw.read());
     assertEquals(SourceKind.PROCFS, sw.kind());
@@ -36,9 +39,11 @@ class SourceSwitchTest {
   @Test
   void otherModuleErrorsAreNotHidden(@TempDir Path dir) throws Exception {
     Path file = Files.createFile(dir.resolve("vmwatch_procs"));
-    SourceSwitch<String> sw = new SourceSwitch<>(file,
-        new Fixed(SourceKind.MODULE, null, new IOException("EBUSY")),
-        new Fixed(SourceKind.PROCFS, "from procfs", null));
+    SourceSwitch<String> sw =
+        new SourceSwitch<>(
+            file,
+            new Fixed(SourceKind.MODULE, null, new IOException("EBUSY")),
+            new Fixed(SourceKind.PROCFS, "from procfs", null));
     sw.choose();
     assertThrows(IOException.class, sw::read);
   }

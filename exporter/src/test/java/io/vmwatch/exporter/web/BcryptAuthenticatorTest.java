@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 
-/** Real bcrypt behind a counter: which credentials pay for bcrypt and which are let in from the cache. */
+/**
+ * Real bcrypt behind a counter: which credentials pay for bcrypt and which are let in from the
+ * cache.
+ */
 class BcryptAuthenticatorTest {
   private static String bcrypt(String password) {
     byte[] salt = new byte[16];
@@ -21,10 +24,12 @@ class BcryptAuthenticatorTest {
   private final AtomicInteger bcryptChecks = new AtomicInteger();
 
   private BcryptAuthenticator authenticator(Map<String, String> hashes) {
-    return new BcryptAuthenticator(hashes, (hash, password) -> {
-      bcryptChecks.incrementAndGet();
-      return BcryptAuthenticator.bcryptMatches(hash, password);
-    });
+    return new BcryptAuthenticator(
+        hashes,
+        (hash, password) -> {
+          bcryptChecks.incrementAndGet();
+          return BcryptAuthenticator.bcryptMatches(hash, password);
+        });
   }
 
   @Test
@@ -40,13 +45,16 @@ class BcryptAuthenticatorTest {
 
   @Test
   void aCachedPasswordLetsNoOtherPasswordOrUserIn() {
-    BcryptAuthenticator auth = authenticator(Map.of("prometheus", bcrypt("right"), "grafana", bcrypt("other")));
+    BcryptAuthenticator auth =
+        authenticator(Map.of("prometheus", bcrypt("right"), "grafana", bcrypt("other")));
     assertTrue(auth.checkCredentials("prometheus", "right"));
     assertFalse(auth.checkCredentials("prometheus", "wrong"));
     assertEquals(2, bcryptChecks.get(), "a password unlike the cached one goes to bcrypt");
     assertFalse(auth.checkCredentials("grafana", "right"));
     assertEquals(3, bcryptChecks.get(), "another user's cached password goes to bcrypt");
-    assertTrue(auth.checkCredentials("prometheus", "right"), "a wrong try does not evict the good password");
+    assertTrue(
+        auth.checkCredentials("prometheus", "right"),
+        "a wrong try does not evict the good password");
     assertEquals(3, bcryptChecks.get());
   }
 
@@ -60,7 +68,9 @@ class BcryptAuthenticatorTest {
 
   @Test
   void withRealBcryptOnlyTheRightPasswordPasses() {
-    BcryptAuthenticator auth = new BcryptAuthenticator(Map.of("prometheus", bcrypt("right"), "broken", "not-a-bcrypt-hash"));
+    BcryptAuthenticator auth =
+        new BcryptAuthenticator(
+            Map.of("prometheus", bcrypt("right"), "broken", "not-a-bcrypt-hash"));
     assertTrue(auth.checkCredentials("prometheus", "right"));
     assertTrue(auth.checkCredentials("prometheus", "right"));
     assertFalse(auth.checkCredentials("prometheus", "Right"));

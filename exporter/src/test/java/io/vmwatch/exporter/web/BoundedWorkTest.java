@@ -22,26 +22,34 @@ class BoundedWorkTest {
     CountDownLatch release = new CountDownLatch(1);
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     server.setExecutor(Executors.newCachedThreadPool());
-    server.createContext("/work", new BoundedWork(1, 1000, exchange -> {
-      entered.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      exchange.sendResponseHeaders(200, -1);
-      exchange.close();
-    }));
+    server.createContext(
+        "/work",
+        new BoundedWork(
+            1,
+            1000,
+            exchange -> {
+              entered.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              exchange.sendResponseHeaders(200, -1);
+              exchange.close();
+            }));
     server.start();
     try {
       HttpClient client = HttpClient.newHttpClient();
       URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/work");
-      CompletableFuture<HttpResponse<Void>> first = client.sendAsync(HttpRequest.newBuilder(uri).build(),
-          HttpResponse.BodyHandlers.discarding());
+      CompletableFuture<HttpResponse<Void>> first =
+          client.sendAsync(
+              HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.discarding());
       entered.await();
       long start = System.nanoTime();
-      HttpResponse<String> second = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> second =
+          client.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString());
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertEquals(503, second.statusCode());
       assertEquals("1", second.headers().firstValue("Retry-After").orElse(""));

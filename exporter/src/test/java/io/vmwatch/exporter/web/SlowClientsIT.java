@@ -17,10 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Clients that send half a request line and wait, against the exporter run with exporter/jvm.options
- * (loopback only, bounded in count and time): once they are accepted, /-/healthy keeps answering
- * within a second, a scrape still works, and the server closes the slow connections after its request
- * timeout.
+ * Clients that send half a request line and wait, against the exporter run with
+ * exporter/jvm.options (loopback only, bounded in count and time): once they are accepted,
+ * /-/healthy keeps answering within a second, a scrape still works, and the server closes the slow
+ * connections after its request timeout.
  */
 class SlowClientsIT {
   private static final long HEALTHY_WITHIN_MILLIS = 1000;
@@ -37,12 +37,16 @@ class SlowClientsIT {
     return sockets;
   }
 
-  /** One HTTP/1.1 GET on its own connection: status code, or -1 when no answer within the timeout. */
+  /**
+   * One HTTP/1.1 GET on its own connection: status code, or -1 when no answer within the timeout.
+   */
   static int get(int port, String path, int timeoutMillis) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(timeoutMillis);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.flush();
       byte[] head = new byte[12];
       int n = socket.getInputStream().readNBytes(head, 0, head.length);
@@ -70,8 +74,13 @@ class SlowClientsIT {
   }
 
   static String summary(long[] sorted) {
-    return "p50 " + sorted[sorted.length / 2] + " ms, p99 " + sorted[(int) Math.ceil(sorted.length * 0.99) - 1]
-        + " ms, max " + sorted[sorted.length - 1] + " ms";
+    return "p50 "
+        + sorted[sorted.length / 2]
+        + " ms, p99 "
+        + sorted[(int) Math.ceil(sorted.length * 0.99) - 1]
+        + " ms, max "
+        + sorted[sorted.length - 1]
+        + " ms";
   }
 
   static void closeAll(List<Socket> sockets) {
@@ -86,19 +95,31 @@ class SlowClientsIT {
 
   @Test
   void healthStaysFastAndScrapesWorkWhileSlowClientsHoldConnections() throws Exception {
-    try (ExporterProcess exporter = ExporterProcess.start("--path.procfs=" + TestFiles.fixtureProcfs())) {
+    try (ExporterProcess exporter =
+        ExporterProcess.start("--path.procfs=" + TestFiles.fixtureProcfs())) {
       int port = exporter.port();
       for (int clients : new int[] {60, 200}) {
         List<Socket> slow = flood(port, clients);
         try {
           // The first check waits behind the flood's accepts (a thread each): it must answer within
-          // its 5 s timeout. Every check after it, with the slow clients still connected, within 1 s.
+          // its 5 s timeout. Every check after it, with the slow clients still connected, within 1
+          // s.
           long[] first = healthLatencies(port, 1);
           long[] latencies = healthLatencies(port, 40);
-          System.out.println("exporter, " + clients + " slow clients: first /-/healthy after the flood " + first[0]
-              + " ms; then /-/healthy " + summary(latencies));
-          assertTrue(latencies[latencies.length - 1] < HEALTHY_WITHIN_MILLIS,
-              clients + " slow clients: /-/healthy " + summary(latencies) + "\n" + exporter.stderr());
+          System.out.println(
+              "exporter, "
+                  + clients
+                  + " slow clients: first /-/healthy after the flood "
+                  + first[0]
+                  + " ms; then /-/healthy "
+                  + summary(latencies));
+          assertTrue(
+              latencies[latencies.length - 1] < HEALTHY_WITHIN_MILLIS,
+              clients
+                  + " slow clients: /-/healthy "
+                  + summary(latencies)
+                  + "\n"
+                  + exporter.stderr());
           assertEquals(200, get(port, "/metrics", 5000), "a scrape during the flood");
         } finally {
           closeAll(slow);
@@ -110,7 +131,8 @@ class SlowClientsIT {
 
   @Test
   void theServerClosesAConnectionThatDoesNotFinishItsRequest() throws Exception {
-    try (ExporterProcess exporter = ExporterProcess.start("--path.procfs=" + TestFiles.fixtureProcfs())) {
+    try (ExporterProcess exporter =
+        ExporterProcess.start("--path.procfs=" + TestFiles.fixtureProcfs())) {
       List<Socket> slow = flood(exporter.port(), 20);
       try {
         long start = System.nanoTime();
@@ -126,7 +148,8 @@ class SlowClientsIT {
           assertEquals(-1, read, "the server answered or kept a half-sent request open");
         }
         long seconds = (System.nanoTime() - start) / 1_000_000_000;
-        assertTrue(seconds <= WebServer.REQUEST_TIMEOUT_SECONDS + 3, "closed after " + seconds + " s");
+        assertTrue(
+            seconds <= WebServer.REQUEST_TIMEOUT_SECONDS + 3, "closed after " + seconds + " s");
         assertEquals(200, get(exporter.port(), "/metrics", 5000));
       } finally {
         closeAll(slow);

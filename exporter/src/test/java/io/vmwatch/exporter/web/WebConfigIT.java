@@ -29,7 +29,9 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** --web.config.file: basic auth with bcrypt hashes and TLS with a certificate made for the test. */
+/**
+ * --web.config.file: basic auth with bcrypt hashes and TLS with a certificate made for the test.
+ */
 class WebConfigIT {
   private static String randomPassword() {
     byte[] bytes = new byte[16];
@@ -62,33 +64,64 @@ class WebConfigIT {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(certFile)) {
-      trust.setCertificateEntry("exporter", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      trust.setCertificateEntry(
+          "exporter", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, tmf.getTrustManagers(), new SecureRandom());
-    return HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5)).build();
+    return HttpClient.newBuilder()
+        .sslContext(context)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
-  private static HttpResponse<String> get(HttpClient client, String url, String user, String password) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
+  private static HttpResponse<String> get(
+      HttpClient client, String url, String user, String password) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
     if (user != null) {
-      request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+      request.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
     return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void tlsWithBasicAuth(@TempDir Path dir) throws Exception {
-    openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
-        "-days", "1", "-subj", "/CN=vmwatch-test", "-addext", "subjectAltName=IP:127.0.0.1");
+    openssl(
+        dir,
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=vmwatch-test",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1");
     String password = randomPassword();
     Path config = dir.resolve("web.yml");
-    Files.writeString(config, "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-        + "basic_auth_users:\n  prometheus: '" + bcrypt(password) + "'\n");
-    try (ExporterProcess exporter = ExporterProcess.start("--web.config.file=" + config,
-        "--path.procfs=" + TestFiles.fixtureProcfs())) {
+    Files.writeString(
+        config,
+        "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+            + "basic_auth_users:\n  prometheus: '"
+            + bcrypt(password)
+            + "'\n");
+    try (ExporterProcess exporter =
+        ExporterProcess.start(
+            "--web.config.file=" + config, "--path.procfs=" + TestFiles.fixtureProcfs())) {
       HttpClient client = trusting(dir.resolve("cert.pem"));
       String base = "https://127.0.0.1:" + exporter.port();
       HttpResponse<String> anonymous = get(client, base + "/metrics", null, null);
@@ -96,13 +129,15 @@ class WebConfigIT {
       assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
       assertEquals(401, get(client, base + "/metrics", "prometheus", password + "x").statusCode());
       assertEquals(401, get(client, base + "/metrics", "someone", password).statusCode());
-      // the GCE health check carries no credentials: /-/healthy answers without, and says nothing more
+      // the GCE health check carries no credentials: /-/healthy answers without, and says nothing
+      // more
       HttpResponse<String> health = get(client, base + "/-/healthy", null, null);
       assertEquals(200, health.statusCode());
       assertEquals("Healthy\n", health.body());
       assertEquals(401, get(client, base + "/", null, null).statusCode());
       assertEquals(404, get(client, base + "/-/healthyx", null, null).statusCode());
-      // the second is let in from the verified-password cache, without bcrypt (counted in BcryptAuthenticatorTest)
+      // the second is let in from the verified-password cache, without bcrypt (counted in
+      // BcryptAuthenticatorTest)
       for (int i = 0; i < 2; i++) {
         HttpResponse<String> ok = get(client, base + "/metrics", "prometheus", password);
         assertEquals(200, ok.statusCode());
@@ -112,21 +147,50 @@ class WebConfigIT {
       assertEquals(401, get(client, base + "/metrics", "prometheus", password + "x").statusCode());
       // plain HTTP to the TLS port does not get metrics
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      assertThrows(IOException.class, () -> get(plain, "http://127.0.0.1:" + exporter.port() + "/metrics", "prometheus", password));
+      assertThrows(
+          IOException.class,
+          () ->
+              get(
+                  plain,
+                  "http://127.0.0.1:" + exporter.port() + "/metrics",
+                  "prometheus",
+                  password));
     }
   }
 
   @Test
   void tlsWithEcKeyInSec1Form(@TempDir Path dir) throws Exception {
     openssl(dir, "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.pem");
-    openssl(dir, "req", "-x509", "-key", "ec.pem", "-out", "ec-cert.pem", "-days", "1", "-subj", "/CN=vmwatch-test",
-        "-addext", "subjectAltName=IP:127.0.0.1");
+    openssl(
+        dir,
+        "req",
+        "-x509",
+        "-key",
+        "ec.pem",
+        "-out",
+        "ec-cert.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=vmwatch-test",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1");
     assertTrue(Files.readString(dir.resolve("ec.pem")).contains("BEGIN EC PRIVATE KEY"));
     Path config = dir.resolve("web.yml");
-    Files.writeString(config, "tls_server_config:\n  cert_file: " + dir.resolve("ec-cert.pem") + "\n  key_file: ec.pem\n");
-    try (ExporterProcess exporter = ExporterProcess.start("--web.config.file=" + config,
-        "--path.procfs=" + TestFiles.fixtureProcfs())) {
-      HttpResponse<String> ok = get(trusting(dir.resolve("ec-cert.pem")), "https://127.0.0.1:" + exporter.port() + "/-/healthy", null, null);
+    Files.writeString(
+        config,
+        "tls_server_config:\n  cert_file: "
+            + dir.resolve("ec-cert.pem")
+            + "\n  key_file: ec.pem\n");
+    try (ExporterProcess exporter =
+        ExporterProcess.start(
+            "--web.config.file=" + config, "--path.procfs=" + TestFiles.fixtureProcfs())) {
+      HttpResponse<String> ok =
+          get(
+              trusting(dir.resolve("ec-cert.pem")),
+              "https://127.0.0.1:" + exporter.port() + "/-/healthy",
+              null,
+              null);
       assertEquals(200, ok.statusCode());
     }
   }
@@ -136,24 +200,29 @@ class WebConfigIT {
     String password = randomPassword();
     Path config = dir.resolve("web.yml");
     Files.writeString(config, "basic_auth_users:\n  ops: " + bcrypt(password) + "\n");
-    try (ExporterProcess exporter = ExporterProcess.start("--web.config.file=" + config,
-        "--path.procfs=" + TestFiles.fixtureProcfs())) {
+    try (ExporterProcess exporter =
+        ExporterProcess.start(
+            "--web.config.file=" + config, "--path.procfs=" + TestFiles.fixtureProcfs())) {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       String url = "http://127.0.0.1:" + exporter.port() + "/metrics";
       assertEquals(401, get(client, url, null, null).statusCode());
       assertEquals(200, get(client, url, "ops", password).statusCode());
-      assertEquals(200, get(client, "http://127.0.0.1:" + exporter.port() + "/-/healthy", null, null).statusCode());
+      assertEquals(
+          200,
+          get(client, "http://127.0.0.1:" + exporter.port() + "/-/healthy", null, null)
+              .statusCode());
     }
   }
 
   @Test
   void badWebConfigExitsTwo(@TempDir Path dir) throws Exception {
-    List<String> configs = List.of(
-        "basic_auth_users:\n  ops: plaintext\n",
-        "tls_server_config:\n  cert_file: missing.pem\n  key_file: missing.pem\n",
-        "tls_server_config:\n  cert_file: x\n  client_ca_file: y\n",
-        "http_server_config:\n  http2: true\n",
-        "basic_auth_users: [1, 2\n");
+    List<String> configs =
+        List.of(
+            "basic_auth_users:\n  ops: plaintext\n",
+            "tls_server_config:\n  cert_file: missing.pem\n  key_file: missing.pem\n",
+            "tls_server_config:\n  cert_file: x\n  client_ca_file: y\n",
+            "http_server_config:\n  http2: true\n",
+            "basic_auth_users: [1, 2\n");
     for (String text : configs) {
       Path config = dir.resolve("web.yml");
       Files.writeString(config, text);
