@@ -3,37 +3,25 @@ package io.vmwatch.exporter.module;
 import io.vmwatch.exporter.source.CpuMode;
 import io.vmwatch.exporter.source.CpuSource;
 import io.vmwatch.exporter.source.CpuTimes;
-import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Per-CPU mode times from {@code <procfs>/vmwatch_cpu}. */
-public final class ModuleCpuSource implements CpuSource {
+public final class ModuleCpuSource extends ModuleFileSource<List<CpuTimes>> implements CpuSource {
   public static final String VERSION = "1";
   public static final String NAME = "vmwatch_cpu";
   static final String COLUMNS =
       "cpu user_ns nice_ns system_ns idle_ns iowait_ns irq_ns softirq_ns steal_ns";
 
-  private final Path file;
-
   public ModuleCpuSource(Path procfs) {
-    this.file = procfs.resolve(NAME);
-  }
-
-  public Path file() {
-    return file;
-  }
-
-  @Override
-  public SourceKind kind() {
-    return SourceKind.MODULE;
+    super(procfs, NAME, VERSION, COLUMNS, 1 + CpuMode.values().length);
   }
 
   @Override
   public List<CpuTimes> read() throws IOException {
-    return parse(ModuleFile.read(file, NAME, VERSION, COLUMNS, 1 + CpuMode.values().length));
+    return parse(readFile());
   }
 
   static List<CpuTimes> parse(ModuleFile module) throws ModuleFormatException {

@@ -3,7 +3,6 @@ package io.vmwatch.exporter.module;
 import io.vmwatch.exporter.procfs.ProcfsMemorySource;
 import io.vmwatch.exporter.source.MemoryInfo;
 import io.vmwatch.exporter.source.MemorySource;
-import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -15,32 +14,22 @@ import java.util.Map;
  * the format allows. Version 2 has no swap (the kernel does not export its swap totals to modules),
  * so swap total and free come from {@code <procfs>/meminfo}, as FORMAT.md says.
  */
-public final class ModuleMemorySource implements MemorySource {
+public final class ModuleMemorySource extends ModuleFileSource<MemoryInfo> implements MemorySource {
   public static final String VERSION = "2";
   public static final String NAME = "vmwatch_mem";
   private static final List<String> REQUIRED =
       List.of("total_bytes", "free_bytes", "available_bytes", "buffers_bytes", "cached_bytes");
 
-  private final Path file;
   private final ProcfsMemorySource meminfo;
 
   public ModuleMemorySource(Path procfs) {
-    this.file = procfs.resolve(NAME);
+    super(procfs, NAME, VERSION, null, 2);
     this.meminfo = new ProcfsMemorySource(procfs);
-  }
-
-  public Path file() {
-    return file;
-  }
-
-  @Override
-  public SourceKind kind() {
-    return SourceKind.MODULE;
   }
 
   @Override
   public MemoryInfo read() throws IOException {
-    ModuleFile module = ModuleFile.read(file, NAME, VERSION, null, 2);
+    ModuleFile module = readFile();
     MemoryInfo swap = meminfo.read();
     return parse(module, swap.swapTotalBytes(), swap.swapFreeBytes());
   }

@@ -2,38 +2,27 @@ package io.vmwatch.exporter.module;
 
 import io.vmwatch.exporter.source.ProcessSample;
 import io.vmwatch.exporter.source.ProcessSource;
-import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The whole process table from one read of {@code <procfs>/vmwatch_procs}. */
-public final class ModuleProcessSource implements ProcessSource {
+public final class ModuleProcessSource extends ModuleFileSource<List<ProcessSample>>
+    implements ProcessSource {
   public static final String VERSION = "1";
   public static final String NAME = "vmwatch_procs";
   static final String COLUMNS =
       "pid ppid uid state threads rss_bytes vsize_bytes utime_ns stime_ns start_time_ns name";
   private static final int FIELDS = 11;
 
-  private final Path file;
-
   public ModuleProcessSource(Path procfs) {
-    this.file = procfs.resolve(NAME);
-  }
-
-  public Path file() {
-    return file;
-  }
-
-  @Override
-  public SourceKind kind() {
-    return SourceKind.MODULE;
+    super(procfs, NAME, VERSION, COLUMNS, FIELDS);
   }
 
   @Override
   public List<ProcessSample> read() throws IOException {
-    return parse(ModuleFile.read(file, NAME, VERSION, COLUMNS, FIELDS));
+    return parse(readFile());
   }
 
   static List<ProcessSample> parse(ModuleFile module) throws ModuleFormatException {
