@@ -1,5 +1,8 @@
 package io.vmwatch.archiver;
 
+import static io.vmwatch.archiver.ProtobufFields.requireWireType;
+import static io.vmwatch.archiver.ProtobufFields.skipUnknown;
+
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
@@ -159,21 +162,5 @@ public final class RemoteReadDecoder {
       throw new MalformedRequestException("a label matcher has an empty label name");
     }
     return LabelMatcher.of(types[type], name, value);
-  }
-
-  private static void skipUnknown(CodedInputStream in, int tag)
-      throws IOException, MalformedRequestException {
-    if (!in.skipField(tag)) {
-      throw new MalformedRequestException(
-          "unexpected end-group tag of field " + WireFormat.getTagFieldNumber(tag));
-    }
-  }
-
-  private static void requireWireType(int tag, int wireType, String field)
-      throws MalformedRequestException {
-    if (WireFormat.getTagWireType(tag) != wireType) {
-      throw new MalformedRequestException(
-          field + " has wire type " + WireFormat.getTagWireType(tag) + ", expected " + wireType);
-    }
   }
 }

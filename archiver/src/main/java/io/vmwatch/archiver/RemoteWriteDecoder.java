@@ -1,5 +1,8 @@
 package io.vmwatch.archiver;
 
+import static io.vmwatch.archiver.ProtobufFields.requireWireType;
+import static io.vmwatch.archiver.ProtobufFields.skipUnknown;
+
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
@@ -279,25 +282,9 @@ public final class RemoteWriteDecoder {
    * Skips a field this decoder does not know, as protobuf requires. An end-group tag here closes no
    * group: the body is corrupt, and stopping at it would silently drop the rest of the request.
    */
-  private static void skipUnknown(CodedInputStream in, int tag)
-      throws IOException, MalformedRequestException {
-    if (!in.skipField(tag)) {
-      throw new MalformedRequestException(
-          "unexpected end-group tag of field " + WireFormat.getTagFieldNumber(tag));
-    }
-  }
-
   private static void requireLengthDelimited(int tag, String field)
       throws MalformedRequestException {
     requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
-  }
-
-  private static void requireWireType(int tag, int wireType, String field)
-      throws MalformedRequestException {
-    if (WireFormat.getTagWireType(tag) != wireType) {
-      throw new MalformedRequestException(
-          field + " has wire type " + WireFormat.getTagWireType(tag) + ", expected " + wireType);
-    }
   }
 
   /** Counts what a request decodes to against its {@link Limits}, as it is decoded. */
