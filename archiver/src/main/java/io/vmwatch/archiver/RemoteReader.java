@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Answers a remote-read request from the raw {@code samples} table with a {@code ReadResponse} of
- * SAMPLES, in bounded memory whatever the number of samples:
+ * Answers a remote-read request from the archive with a {@code ReadResponse} of SAMPLES, in bounded
+ * memory whatever the number of samples:
  *
  * <ol>
  *   <li>{@link #plan}: in one read-only transaction with a consistent snapshot, select the series
@@ -31,6 +31,12 @@ import java.util.Map;
  *       stops short and the client's snappy decoder refuses it (the block header carries the total
  *       length).
  * </ol>
+ *
+ * <p>Where a series' raw samples have been dropped (the raw retention), the range before its first
+ * raw sample is answered from the 5-minute rollups: one point per bucket, the bucket's last raw
+ * sample ({@code samples_5m.last_ts}, {@code last_value}). A counter's {@code rate()} and {@code
+ * increase()} there come out as from the raw samples taken every 5 minutes; a gauge gets its value
+ * at the end of each 5 minutes (not their average).
  *
  * <p>Samples stored as NULL (the archiver stores NaN and +-Inf so; stale markers are not stored)
  * are returned as Prometheus' ordinary NaN, {@link #NORMAL_NAN_BITS}. Series without samples in a
@@ -70,11 +76,18 @@ final class RemoteReader {
       };
 
   /** Bytes of an int64 varint, by the ts thresholds 2^7, 2^14 ... 2^56 (negative: 10, else 9). */
-  private static final String TIMESTAMP_BYTES =
-      "CASE WHEN ts < 0 THEN 10 WHEN ts < 128 THEN 1 WHEN ts < 16384 THEN 2"
-          + " WHEN ts < 2097152 THEN 3 WHEN ts < 268435456 THEN 4 WHEN ts < 34359738368 THEN 5"
-          + " WHEN ts < 4398046511104 THEN 6 WHEN ts < 562949953421312 THEN 7"
-          + " WHEN ts < 72057594037927936 THEN 8 ELSE 9 END";
+  private static final String TIMESTAMP_BYTES = timestampBytes("ts");
+
+  /**
+   * The rollup points of a series: each bucket's last sample, for the buckets older than the
+   * series' first raw sample (none while every raw sample is kept): past the raw retention.
+   */
+  private static final String ROLLUP_POINTS =
+      " FROM samples_5m r WHERE r.ts > ? - "
+          + RollupJob.BUCKET_MS
+          + " AND r.ts <= ? AND r.last_ts BETWEEN ? AND ? AND r.last_ts <"
+          + " (SELECT COALESCE(MIN(f.ts), 9223372036854775807) FROM samples f"
+          + " WHERE f.series_id = r.series_id)";
 
   /**
    * The most one request may return: series, samples, and the heap its selected series may take.
@@ -148,17 +161,24 @@ final class RemoteReader {
         throws IOException, SQLException {
       SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
       CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
-      try (PreparedStatement q =
-          streaming(
-              connection,
-              "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts")) {
+      try (PreparedStatement rollups =
+              streaming(
+                  connection,
+                  "SELECT r.last_ts, r.last_value"
+                      + ROLLUP_POINTS
+                      + " AND r.series_id = ? ORDER BY r.ts");
+          PreparedStatement raw =
+              streaming(
+                  connection,
+                  "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ?"
+                      + " ORDER BY ts")) {
         for (int i = 0; i < results.size(); i++) {
           ReadRequest.Query query = request.queries().get(i);
           List<Selected> result = results.get(i);
           proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
           proto.writeUInt64NoTag(queryResultSize(result));
           for (Selected s : result) {
-            writeSeries(proto, s, q, query);
+            writeSeries(proto, s, rollups, raw, query);
           }
         }
       }
@@ -166,8 +186,13 @@ final class RemoteReader {
       snappy.finish();
     }
 
+    /** The series' rollup points (older than its raw samples), then its raw samples. */
     private static void writeSeries(
-        CodedOutputStream proto, Selected s, PreparedStatement q, ReadRequest.Query query)
+        CodedOutputStream proto,
+        Selected s,
+        PreparedStatement rollups,
+        PreparedStatement raw,
+        ReadRequest.Query query)
         throws IOException, SQLException {
       proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       proto.writeUInt64NoTag(s.timeSeriesSize());
@@ -179,11 +204,33 @@ final class RemoteReader {
         proto.writeString(1, label.name());
         proto.writeString(2, label.value());
       }
-      q.setLong(1, s.id());
-      q.setLong(2, query.startMs());
-      q.setLong(3, query.endMs());
-      long rows = 0;
-      long timestampBytes = 0;
+      rollups.setLong(bindRollupRange(rollups, 1, query), s.id());
+      raw.setLong(1, s.id());
+      raw.setLong(2, query.startMs());
+      raw.setLong(3, query.endMs());
+      long[] written = new long[2]; // samples, timestamp bytes
+      writeSamples(proto, s, rollups, written);
+      writeSamples(proto, s, raw, written);
+      long rows = written[0];
+      long timestampBytes = written[1];
+      if (rows != s.samples() || timestampBytes != s.timestampBytes()) {
+        throw new IOException(
+            "series "
+                + s.id()
+                + " has "
+                + rows
+                + " samples, "
+                + s.samples()
+                + " were counted; answer cut short");
+      }
+    }
+
+    /** Encodes the (ts, value) rows of q, counting them and their timestamp bytes in written. */
+    private static void writeSamples(
+        CodedOutputStream proto, Selected s, PreparedStatement q, long[] written)
+        throws IOException, SQLException {
+      long rows = written[0];
+      long timestampBytes = written[1];
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           long ts = rs.getLong(1);
@@ -207,16 +254,8 @@ final class RemoteReader {
           proto.writeInt64(2, ts);
         }
       }
-      if (rows != s.samples() || timestampBytes != s.timestampBytes()) {
-        throw new IOException(
-            "series "
-                + s.id()
-                + " has "
-                + rows
-                + " samples, "
-                + s.samples()
-                + " were counted; answer cut short");
-      }
+      written[0] = rows;
+      written[1] = timestampBytes;
     }
   }
 
@@ -347,6 +386,29 @@ final class RemoteReader {
           }
         }
       }
+      StringBuilder rollups =
+          new StringBuilder("SELECT r.series_id, COUNT(*), SUM(")
+              .append(timestampBytes("r.last_ts"))
+              .append(")")
+              .append(ROLLUP_POINTS)
+              .append(" AND r.series_id IN (");
+      for (int i = 0; i < batch.size(); i++) {
+        rollups.append(i == 0 ? "?" : ",?");
+      }
+      rollups.append(") GROUP BY r.series_id");
+      try (PreparedStatement q = connection.prepareStatement(rollups.toString())) {
+        int position = bindRollupRange(q, 1, query);
+        for (int i = 0; i < batch.size(); i++) {
+          q.setLong(position + i, batch.get(i).id());
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
+            c[0] += rs.getLong(2);
+            c[1] += rs.getLong(3);
+          }
+        }
+      }
       for (Selected s : batch) {
         long[] c = counts.get(s.id());
         if (c != null && c[0] > 0) {
@@ -358,6 +420,26 @@ final class RemoteReader {
     return counted;
   }
 
+  /** SQL for the bytes of the int64 varint of a timestamp column. */
+  private static String timestampBytes(String column) {
+    long[] thresholds = {
+      128L,
+      16384L,
+      2097152L,
+      268435456L,
+      34359738368L,
+      4398046511104L,
+      562949953421312L,
+      72057594037927936L
+    };
+    StringBuilder sql = new StringBuilder("CASE WHEN ").append(column).append(" < 0 THEN 10");
+    for (int i = 0; i < thresholds.length; i++) {
+      sql.append(" WHEN ").append(column).append(" < ").append(thresholds[i]).append(" THEN ");
+      sql.append(i + 1);
+    }
+    return sql.append(" ELSE 9 END").toString();
+  }
+
   /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
   private static PreparedStatement streaming(Connection connection, String sql)
       throws SQLException {
@@ -365,6 +447,16 @@ final class RemoteReader {
         connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
     statement.setFetchSize(Integer.MIN_VALUE);
     return statement;
+  }
+
+  /** Binds the range of {@link #ROLLUP_POINTS} from position on; returns the next position. */
+  private static int bindRollupRange(PreparedStatement q, int position, ReadRequest.Query query)
+      throws SQLException {
+    q.setLong(position, query.startMs());
+    q.setLong(position + 1, query.endMs());
+    q.setLong(position + 2, query.startMs());
+    q.setLong(position + 3, query.endMs());
+    return position + 4;
   }
 
   /** Counts a request's series, samples and series heap against its limits. */

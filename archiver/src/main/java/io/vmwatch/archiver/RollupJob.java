@@ -14,13 +14,14 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Summarizes raw samples into 5-minute buckets of {@code samples_5m} (min, max, sum and count of
- * the finite values). Every write transaction leaves, beside its samples, one {@code rollup_dirty}
- * row per bucket it wrote into, naming the series (see {@link SampleWriter}). A run takes the rows
- * of the completed buckets (those before the current one), recomputes exactly the named (series,
- * bucket) pairs from their raw samples with primary-key range reads, replaces their rollups and
- * deletes the rows it took. So a run reads the samples of the pairs that received data since the
- * last run, never a whole partition, and a late sample marks its bucket again, whatever its age.
- * Recomputing a pair replaces it, so a run is idempotent.
+ * the finite values, and the bucket's last sample, which remote read serves once the raw samples
+ * are gone). Every write transaction leaves, beside its samples, one {@code rollup_dirty} row per
+ * bucket it wrote into, naming the series (see {@link SampleWriter}). A run takes the rows of the
+ * completed buckets (those before the current one), recomputes exactly the named (series, bucket)
+ * pairs from their raw samples with primary-key range reads, replaces their rollups and deletes the
+ * rows it took. So a run reads the samples of the pairs that received data since the last run,
+ * never a whole partition, and a late sample marks its bucket again, whatever its age. Recomputing
+ * a pair replaces it, so a run is idempotent.
  *
  * <p>Nothing here locks what writers need: the pool runs READ COMMITTED, so the reads of {@code
  * samples} and {@code rollup_dirty} are non-locking snapshots; writers only insert new {@code
@@ -44,6 +45,12 @@ public final class RollupJob {
    * the range of the bucket.
    */
   static final int SERIES_PER_STATEMENT = 500;
+
+  /** A recomputed bucket replaces every column of the old one. */
+  private static final String UPDATE_ALL =
+      "min_value = VALUES(min_value), max_value = VALUES(max_value), sum_value = VALUES(sum_value),"
+          + " count_value = VALUES(count_value), last_ts = VALUES(last_ts),"
+          + " last_value = VALUES(last_value)";
 
   private static final int DIRTY_ROWS_PER_READ = 1000;
 
@@ -195,19 +202,33 @@ public final class RollupJob {
     return new Result(takenCount == 0 ? 0 : 1, pairs, samples, takenCount, 0);
   }
 
-  /** One (series, bucket) summary; min, max and sum null when the bucket has no finite value. */
+  /**
+   * One (series, bucket) summary; min, max and sum null when the bucket has no finite value; the
+   * bucket's last raw sample (its value null when not finite).
+   */
   private record Aggregate(
-      long seriesId, long bucket, Double min, Double max, Double sum, int count, long rows) {}
+      long seriesId,
+      long bucket,
+      Double min,
+      Double max,
+      Double sum,
+      int count,
+      long rows,
+      long lastTs,
+      Double lastValue) {}
 
+  /**
+   * Reads the bucket's rows of the series in primary-key order (each row once, as the aggregate
+   * functions would) and sums them up here, where the last sample of each series comes free.
+   */
   private static List<Aggregate> aggregate(Connection connection, long bucket, long[] seriesIds)
       throws SQLException {
     List<Aggregate> result = new ArrayList<>(seriesIds.length);
     try (PreparedStatement select =
         connection.prepareStatement(
-            "SELECT series_id, MIN(value), MAX(value),"
-                + " SUM(value), COUNT(value), COUNT(*) FROM samples WHERE series_id IN ("
+            "SELECT series_id, ts, value FROM samples WHERE series_id IN ("
                 + placeholders(seriesIds.length)
-                + ") AND ts >= ? AND ts < ? GROUP BY series_id")) {
+                + ") AND ts >= ? AND ts < ? ORDER BY series_id, ts")) {
       int position = 1;
       for (long id : seriesIds) {
         select.setLong(position++, id);
@@ -215,20 +236,57 @@ public final class RollupJob {
       select.setLong(position++, bucket);
       select.setLong(position, bucket + BUCKET_MS);
       try (ResultSet rs = select.executeQuery()) {
+        Summing sum = null;
         while (rs.next()) {
-          result.add(
-              new Aggregate(
-                  rs.getLong(1),
-                  bucket,
-                  nullableDouble(rs, 2),
-                  nullableDouble(rs, 3),
-                  nullableDouble(rs, 4),
-                  rs.getInt(5),
-                  rs.getLong(6)));
+          long seriesId = rs.getLong(1);
+          if (sum == null || sum.seriesId != seriesId) {
+            if (sum != null) {
+              result.add(sum.toAggregate(bucket));
+            }
+            sum = new Summing(seriesId);
+          }
+          sum.add(rs.getLong(2), nullableDouble(rs, 3));
+        }
+        if (sum != null) {
+          result.add(sum.toAggregate(bucket));
         }
       }
     }
     return result;
+  }
+
+  /** The running summary of one series' rows in a bucket, in time order. */
+  private static final class Summing {
+    private final long seriesId;
+    private double min = Double.POSITIVE_INFINITY;
+    private double max = Double.NEGATIVE_INFINITY;
+    private double sum;
+    private int count;
+    private long rows;
+    private long lastTs;
+    private Double lastValue;
+
+    Summing(long seriesId) {
+      this.seriesId = seriesId;
+    }
+
+    void add(long ts, Double value) {
+      rows++;
+      lastTs = ts;
+      lastValue = value;
+      if (value != null) {
+        min = Math.min(min, value);
+        max = Math.max(max, value);
+        sum += value;
+        count++;
+      }
+    }
+
+    Aggregate toAggregate(long bucket) {
+      return count == 0
+          ? new Aggregate(seriesId, bucket, null, null, null, 0, rows, lastTs, lastValue)
+          : new Aggregate(seriesId, bucket, min, max, sum, count, rows, lastTs, lastValue);
+    }
   }
 
   private static void upsert(Connection connection, List<Aggregate> aggregates)
@@ -239,13 +297,11 @@ public final class RollupJob {
     StringBuilder sql =
         new StringBuilder(
             "INSERT INTO samples_5m (series_id, ts, min_value, max_value,"
-                + " sum_value, count_value) VALUES ");
+                + " sum_value, count_value, last_ts, last_value) VALUES ");
     for (int i = 0; i < aggregates.size(); i++) {
-      sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)");
+      sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?)");
     }
-    sql.append(
-        " ON DUPLICATE KEY UPDATE min_value = VALUES(min_value), max_value = VALUES(max_value),"
-            + " sum_value = VALUES(sum_value), count_value = VALUES(count_value)");
+    sql.append(" ON DUPLICATE KEY UPDATE ").append(UPDATE_ALL);
     try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
       int position = 1;
       for (Aggregate a : aggregates) {
@@ -255,6 +311,8 @@ public final class RollupJob {
         setNullableDouble(insert, position++, a.max());
         setNullableDouble(insert, position++, a.sum());
         insert.setInt(position++, a.count());
+        insert.setLong(position++, a.lastTs());
+        setNullableDouble(insert, position++, a.lastValue());
       }
       insert.executeUpdate();
     }
@@ -293,14 +351,17 @@ public final class RollupJob {
   public static int rollup(Handle handle, long from, long to) {
     return handle
         .createUpdate(
-            "INSERT INTO samples_5m (series_id, ts, min_value, max_value, sum_value, count_value)"
-                + " SELECT series_id, ts - MOD(ts, "
+            "INSERT INTO samples_5m (series_id, ts, min_value, max_value, sum_value, count_value,"
+                + " last_ts, last_value) SELECT a.series_id, a.bucket, a.min_value, a.max_value,"
+                + " a.sum_value, a.count_value, a.last_ts, s.value FROM (SELECT series_id, ts - MOD(ts, "
                 + BUCKET_MS
-                + ") AS bucket, MIN(value), MAX(value),"
-                + " SUM(value), COUNT(value) FROM samples WHERE ts >= :from AND ts < :to"
-                + " GROUP BY series_id, bucket"
-                + " ON DUPLICATE KEY UPDATE min_value = VALUES(min_value), max_value = VALUES(max_value),"
-                + " sum_value = VALUES(sum_value), count_value = VALUES(count_value)")
+                + ") AS bucket, MIN(value) AS min_value, MAX(value) AS max_value,"
+                + " SUM(value) AS sum_value, COUNT(value) AS count_value, MAX(ts) AS last_ts"
+                + " FROM samples WHERE ts >= :from AND ts < :to GROUP BY series_id, bucket) a"
+                + " JOIN samples s ON s.series_id = a.series_id AND s.ts = a.last_ts"
+                + " AND s.ts >= :from AND s.ts < :to"
+                + " ON DUPLICATE KEY UPDATE "
+                + UPDATE_ALL)
         .bind("from", from)
         .bind("to", to)
         .execute();

@@ -18,7 +18,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -274,6 +277,87 @@ class RemoteReadIT {
       }
       assertEquals(sum * rateFactor(), parse(point.get(1).asText()), "rate at " + t);
     }
+  }
+
+  @Test
+  void pastTheRawSamplesEachBucketsLastSampleAnswersAndRateStaysRight() throws Exception {
+    // A counter every 15 s for two hours, a day before the other series, with a reset in its sixth
+    // 5-minute bucket; rolled up, then its first hour of raw samples dropped as the raw retention
+    // would drop them.
+    long start = base - 86_400_000L;
+    int n = 480;
+    double[] counter = new double[n];
+    long[] timestamps = new long[n];
+    Random random = new Random(29);
+    counter[0] = 500 + random.nextDouble();
+    for (int i = 0; i < n; i++) {
+      timestamps[i] = start + i * 15_000L;
+      if (i > 0) {
+        counter[i] = i == 100 ? random.nextDouble() : counter[i - 1] + random.nextDouble() * 10;
+      }
+    }
+    List<Label> labels =
+        List.of(
+            new Label("__name__", "rr_rolled_total"),
+            new Label("instance", "vm-9:9717"),
+            new Label("job", "vmwatch"));
+    assertEquals(
+        204,
+        archiver.write(
+            RemoteWriteEncoder.snappy(
+                new WriteRequest(List.of(new TimeSeries(labels, timestamps, counter, 0))))));
+    new RollupJob(archiver.archiver().database().jdbi()).run(Instant.now());
+    try (Connection c = db.connect();
+        Statement statement = c.createStatement()) {
+      assertEquals(
+          240,
+          statement.executeUpdate(
+              "DELETE FROM samples WHERE series_id = (SELECT id FROM series"
+                  + " WHERE metric = 'rr_rolled_total') AND ts < "
+                  + (start + 3_600_000L)));
+    }
+    // what remote read must give: the last sample of each bucket of the first hour, then every
+    // raw sample
+    List<Integer> points = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (i >= 240 || i % 20 == 19) {
+        points.add(i);
+      }
+    }
+    long end = timestamps[n - 1];
+    JsonNode data = query("rr_rolled_total[3h]", end);
+    JsonNode values = data.path("result").get(0).path("values");
+    assertEquals(points.size(), values.size(), brief(data));
+    for (int p = 0; p < points.size(); p++) {
+      int i = points.get(p);
+      assertEquals(timestamps[i], Math.round(values.get(p).get(0).asDouble() * 1000), "point " + p);
+      assertEquals(
+          Double.doubleToLongBits(counter[i]),
+          Double.doubleToLongBits(parse(values.get(p).get(1).asText())),
+          "point " + p + " (sample " + i + ")");
+    }
+    // rate() from the first rollup point to the last raw sample: the increase over the points,
+    // the reset between two rollup points included, in Prometheus' order of operations
+    int first = points.get(0);
+    double increase = counter[n - 1] - counter[first];
+    double previous = 0;
+    int resets = 0;
+    for (int i : points) {
+      if (counter[i] < previous) {
+        increase += previous;
+        resets++;
+      }
+      previous = counter[i];
+    }
+    assertEquals(1, resets, "the range should hold the counter reset");
+    long rangeSeconds = (end - timestamps[first]) / 1000;
+    double sampled = rangeSeconds;
+    double expected = increase * ((sampled / sampled) / rangeSeconds);
+    JsonNode rate = query("rate(rr_rolled_total[" + rangeSeconds + "s])", end);
+    assertEquals(
+        expected,
+        parse(rate.path("result").get(0).path("value").get(1).asText()),
+        "rate() across rollups and raw samples");
   }
 
   /**
