@@ -4,6 +4,8 @@
     vmcheck.py static                     dashboards and provisioning, no server needed
     vmcheck.py grafana-data               installs @grafana/data (npm ci) for the table checks
     vmcheck.py promql URL INSTANCE        every PromQL target against the Prometheus at URL
+                                          (--archive-down: the archiver is down on purpose: remote
+                                          read must warn, and nothing else may)
     vmcheck.py sql INSTANCE SECONDS -- CLIENT...
                                           every SQL target over the last SECONDS through CLIENT (a
                                           mariadb command line that reads SQL on stdin and prints
@@ -291,11 +293,20 @@ def prom_get(base, path, params):
     if body.get("status") != "success":
         raise RuntimeError(body)
     # A failing remote read (the archive) is only a warning in Prometheus' answer: count it as a
-    # failure. Remote read has no label API: Prometheus warns "not implemented" on label values.
+    # failure, unless the archive is down on purpose (then count it). Remote read has no label API:
+    # Prometheus warns "not implemented" on label values.
     warnings = [w for w in body.get("warnings", []) if not (path.startswith("/api/v1/label/") and w == "not implemented")]
+    if ARCHIVE_DOWN:
+        REMOTE_READ_WARNINGS[0] += sum(1 for w in warnings if w.startswith("remote_read:"))
+        warnings = [w for w in warnings if not w.startswith("remote_read:")]
     if warnings:
         raise RuntimeError(f"warnings: {warnings}")
     return body["data"]
+
+
+# promql --archive-down: the archiver is down on purpose; remote-read warnings are counted, not failed.
+ARCHIVE_DOWN = False
+REMOTE_READ_WARNINGS = [0]
 
 
 def promql(base, instance):
@@ -871,6 +882,12 @@ def main(argv):
         return 0
     if cmd == "promql" and len(argv) == 4:
         return promql(argv[2].rstrip("/"), argv[3])
+    if cmd == "promql" and len(argv) == 5 and argv[4] == "--archive-down":
+        global ARCHIVE_DOWN
+        ARCHIVE_DOWN = True
+        result = promql(argv[2].rstrip("/"), argv[3])
+        print(f"remote-read warnings (archive down): {REMOTE_READ_WARNINGS[0]}")
+        return result if REMOTE_READ_WARNINGS[0] > 0 else 1
     if cmd == "sql" and len(argv) > 4 and argv[4] == "--":
         return sql_check(argv[2], argv[5:], int(argv[3]))
     if cmd == "build-stage" and len(argv) == 4:
