@@ -32,11 +32,11 @@ import java.util.zip.GZIPOutputStream;
  * top processes and 7 ancestors with info, RSS, CPU, threads, start time and tree order, the
  * collectors' success, duration and source, build info. Three of the top processes (web server
  * workers) are replaced by new pids every 60, 90 and 120 s (pid churn: about 2 new processes a
- * minute per VM). Values are functions of the time of the scrape, so any number of scrapes in
- * any order see counters that only grow.
+ * minute per VM). Values are functions of the time of the scrape, so any number of scrapes in any
+ * order see counters that only grow.
  *
- * <p>usage: FleetSimulator PORT VMS PROJECT GROUP TARGETS_DIR ZONE... (one TARGETS_DIR/ZONE.json per
- * zone, VMs spread over the zones in turn)
+ * <p>usage: FleetSimulator PORT VMS PROJECT GROUP TARGETS_DIR ZONE... (one TARGETS_DIR/ZONE.json
+ * per zone, VMs spread over the zones in turn)
  */
 public final class FleetSimulator {
   private static final int CPUS = 2;
@@ -47,9 +47,9 @@ public final class FleetSimulator {
   private static final double PAGE = 4096;
 
   /**
-   * One process of a VM: its place in the tree (parent index, -1 for none), whether it is
-   * exported only as an ancestor, its CPU use in cores, RSS, threads, and its lifetime in seconds
-   * (0: lives for the whole run; otherwise replaced by a new pid at the end of each lifetime).
+   * One process of a VM: its place in the tree (parent index, -1 for none), whether it is exported
+   * only as an ancestor, its CPU use in cores, RSS, threads, and its lifetime in seconds (0: lives
+   * for the whole run; otherwise replaced by a new pid at the end of each lifetime).
    */
   private record Proc(
       String name,
@@ -191,7 +191,10 @@ public final class FleetSimulator {
     gauge(out, "vmwatch_memory_swap_total_bytes", "Swap space (SwapTotal).", 0);
     gauge(out, "vmwatch_memory_swap_free_bytes", "Unused swap space (SwapFree).", 0);
     family(
-        out, "vmwatch_processes", "gauge", "Number of processes by state letter of /proc/PID/stat.");
+        out,
+        "vmwatch_processes",
+        "gauge",
+        "Number of processes by state letter of /proc/PID/stat.");
     for (String state : STATES) {
       double count =
           switch (state) {
@@ -303,10 +306,7 @@ public final class FleetSimulator {
         "User plus system CPU seconds of the process since it started.");
     perProcess(out, "vmwatch_process_cpu_seconds_total", lives, i -> lives.get(i).cpuSeconds());
     family(
-        out,
-        "vmwatch_process_resident_memory_bytes",
-        "gauge",
-        "Resident set size of the process.");
+        out, "vmwatch_process_resident_memory_bytes", "gauge", "Resident set size of the process.");
     perProcess(
         out,
         "vmwatch_process_resident_memory_bytes",
@@ -332,7 +332,7 @@ public final class FleetSimulator {
           .append("\",user=\"")
           .append(PROCS.get(i).basePid() == 2400 ? "app" : "root")
           .append("\",state=\"")
-          .append(PROCS.get(i).basePid() < 100 && i > 18 ? "I" : "S")
+          .append(PROCS.get(i).name().startsWith("kworker") ? "I" : "S")
           .append("\",} 1.0\n");
     }
     family(
@@ -517,11 +517,7 @@ public final class FleetSimulator {
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
     fleet.writeTargets(
-        port,
-        args[2],
-        args[3],
-        Path.of(args[4]),
-        List.of(args).subList(5, args.length));
+        port, args[2], args[3], Path.of(args[4]), List.of(args).subList(5, args.length));
     System.err.println(
         "FleetSimulator: " + count + " VMs on 127.0.0.1:" + port + " (/vm/NAME/metrics)");
   }
