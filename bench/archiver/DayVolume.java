@@ -262,30 +262,43 @@ public final class DayVolume {
 
     long now = System.currentTimeMillis();
     long midnight = LocalDate.now(ZoneOffset.UTC).toEpochDay() * 86_400_000L;
-    long outageStart = (now - OUTAGE_MS) / SCRAPE_MS * SCRAPE_MS;
-    long fillRounds =
-        (outageStart - midnight) / SCRAPE_MS - 1; // rounds midnight+15s .. outageStart-15s
-    if (fillRounds < 240) {
-      throw new IllegalStateException(
-          "run this after 02:00 UTC: today's partition has too little day to fill");
+    // The outage lasts an hour, or longer when the write phase needs more scrape rounds than an
+    // hour holds (later in the day the fill needs fewer VMs, so each round has fewer samples).
+    long outageMs = OUTAGE_MS;
+    long outageStart;
+    long fillRounds;
+    int vms;
+    long rounds;
+    while (true) {
+      outageStart = (now - outageMs) / SCRAPE_MS * SCRAPE_MS;
+      fillRounds = (outageStart - midnight) / SCRAPE_MS - 1; // midnight+15s .. outageStart-15s
+      if (fillRounds < 240) {
+        throw new IllegalStateException(
+            "run this after 02:00 UTC: today's partition has too little day to fill");
+      }
+      vms = (int) Math.ceil((double) rows / (fillRounds * SERIES_PER_VM));
+      rounds = (long) Math.ceil((double) rate * seconds / (vms * SERIES_PER_VM));
+      if (outageStart + rounds * SCRAPE_MS <= now || outageMs >= 6 * OUTAGE_MS) {
+        break;
+      }
+      outageMs += OUTAGE_MS / 4;
     }
-    int vms = (int) Math.ceil((double) rows / (fillRounds * SERIES_PER_VM));
     DayVolume fleet = new DayVolume(vms);
     int seriesCount = fleet.series.size();
-    long rounds = (long) Math.ceil((double) rate * seconds / seriesCount);
     if (outageStart + rounds * SCRAPE_MS > now) {
       throw new IllegalStateException(
           "the write phase would run past now: lower RATE x SECONDS or raise ROWS");
     }
     log(
         "fleet: %d VMs x %d series = %,d series, scraped every 15 s; today's partition gets %,d rounds"
-            + " (00:00:15 to %s UTC) = %,d rows; the write phase sends the outage after it",
+            + " (00:00:15 to %s UTC) = %,d rows; the write phase sends the %d-minute outage after it",
         vms,
         SERIES_PER_VM,
         seriesCount,
         fillRounds,
         Instant.ofEpochMilli(outageStart).toString().substring(11, 19),
-        fillRounds * seriesCount);
+        fillRounds * seriesCount,
+        outageMs / 60_000);
     log(
         "(%,d rows = a whole day of %.0f such VMs; %,d samples/s = the live rate of %,.0f such VMs)",
         rows, rows / (SERIES_PER_VM * 5760.0), rate, rate * 15.0 / SERIES_PER_VM);
