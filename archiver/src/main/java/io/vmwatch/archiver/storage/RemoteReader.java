@@ -88,12 +88,20 @@ public final class RemoteReader {
    * The rollup points of a series: each bucket's last sample, for the buckets older than the
    * series' first raw sample (none while every raw sample is kept): past the raw retention.
    */
-  private static final String ROLLUP_POINTS =
+  static final String ROLLUP_POINTS =
       " FROM samples_5m r WHERE r.ts > ? - "
           + RollupJob.BUCKET_MS
           + " AND r.ts <= ? AND r.last_ts BETWEEN ? AND ? AND r.last_ts <"
           + " (SELECT COALESCE(MIN(f.ts), 9223372036854775807) FROM samples f"
           + " WHERE f.series_id = r.series_id)";
+
+  /** One series' rollup points in time order: bind {@link #bindRollupRange}, then the series id. */
+  static final String SERIES_ROLLUP_POINTS =
+      "SELECT r.last_ts, r.last_value" + ROLLUP_POINTS + " AND r.series_id = ? ORDER BY r.ts";
+
+  /** One series' raw samples in time order: series id, start, end. */
+  static final String SERIES_RAW_SAMPLES =
+      "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts";
 
   /**
    * The most one request may return: series, samples, and the heap its selected series may take.
@@ -103,7 +111,7 @@ public final class RemoteReader {
   /**
    * A series selected by a query, with its labels (sorted, __name__ included) and what it holds.
    */
-  private record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
+  record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
     long labelsSize() {
       long size = 0;
       for (Label label : labels) {
@@ -167,17 +175,8 @@ public final class RemoteReader {
         throws IOException, SQLException {
       SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
       CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
-      try (PreparedStatement rollups =
-              streaming(
-                  connection,
-                  "SELECT r.last_ts, r.last_value"
-                      + ROLLUP_POINTS
-                      + " AND r.series_id = ? ORDER BY r.ts");
-          PreparedStatement raw =
-              streaming(
-                  connection,
-                  "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ?"
-                      + " ORDER BY ts")) {
+      try (PreparedStatement rollups = streaming(connection, SERIES_ROLLUP_POINTS);
+          PreparedStatement raw = streaming(connection, SERIES_RAW_SAMPLES)) {
         for (int i = 0; i < results.size(); i++) {
           ReadRequest.Query query = request.queries().get(i);
           List<Selected> result = results.get(i);
@@ -295,9 +294,7 @@ public final class RemoteReader {
           query.startMs() > query.endMs()
               ? List.of()
               : count(connection, select(connection, query, budget), query, budget);
-      List<Selected> sorted = new ArrayList<>(selected);
-      sorted.sort(BY_LABELS);
-      results.add(sorted);
+      results.add(sorted(selected));
     }
     Plan plan = new Plan(results, budget.withSamples(), budget.samples());
     if (plan.size() > 0xFFFF_FFFFL) {
@@ -308,6 +305,27 @@ public final class RemoteReader {
               + " bytes, more than a snappy block holds (4 GiB); ask for a shorter range");
     }
     return plan;
+  }
+
+  /**
+   * Selects what a STREAMED_XOR_CHUNKS answer will return without counting samples (the answer
+   * counts them as it streams, {@link StreamedRead}); refuses it over {@code --read.max-series}.
+   */
+  public StreamedRead planStreamed(Connection connection, ReadRequest request)
+      throws SQLException, ReadLimitException {
+    List<List<Selected>> results = new ArrayList<>();
+    Budget budget = new Budget(limits);
+    for (ReadRequest.Query query : request.queries()) {
+      results.add(
+          query.startMs() > query.endMs() ? List.of() : sorted(select(connection, query, budget)));
+    }
+    return new StreamedRead(results, limits.maxSamples());
+  }
+
+  private static List<Selected> sorted(List<Selected> selected) {
+    List<Selected> sorted = new ArrayList<>(selected);
+    sorted.sort(BY_LABELS);
+    return sorted;
   }
 
   /** The series every matcher of the query selects; SQL filters what it can, Java the rest. */
@@ -448,8 +466,7 @@ public final class RemoteReader {
   }
 
   /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
-  private static PreparedStatement streaming(Connection connection, String sql)
-      throws SQLException {
+  static PreparedStatement streaming(Connection connection, String sql) throws SQLException {
     PreparedStatement statement =
         connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
     statement.setFetchSize(Integer.MIN_VALUE);
@@ -457,7 +474,7 @@ public final class RemoteReader {
   }
 
   /** Binds the range of {@link #ROLLUP_POINTS} from position on; returns the next position. */
-  private static int bindRollupRange(PreparedStatement q, int position, ReadRequest.Query query)
+  static int bindRollupRange(PreparedStatement q, int position, ReadRequest.Query query)
       throws SQLException {
     q.setLong(position, query.startMs());
     q.setLong(position + 1, query.endMs());
@@ -517,12 +534,16 @@ public final class RemoteReader {
       withSamples++;
       samples += count;
       if (samples > limits.maxSamples()) {
-        throw new ReadLimitException(
-            "too_many_samples",
-            "the answer would hold more than "
-                + limits.maxSamples()
-                + " samples (--read.max-samples); ask for a shorter range or fewer series");
+        throw tooManySamples(limits.maxSamples());
       }
+    }
+
+    static ReadLimitException tooManySamples(long maxSamples) {
+      return new ReadLimitException(
+          "too_many_samples",
+          "the answer would hold more than "
+              + maxSamples
+              + " samples (--read.max-samples); ask for a shorter range or fewer series");
     }
   }
 }
