@@ -46,6 +46,10 @@
 #                                           federates the shards' recording rules and evaluates
 #                                           the group alerts (renders global.yml.tmpl; the GCE and
 #                                           exporter settings are not read then)
+#   VMWATCH_ARCHIVERS             optional  how many archivers answer at VMWATCH_ARCHIVER_ADDRESS's
+#                                           name (default 1); above 1 the archiver job finds each
+#                                           by DNS (an A record per archiver, as Docker's DNS gives
+#                                           for a service's replicas), so each is scraped
 #   VMWATCH_SHARD_ADDRESSES       global    host:port of every shard's Prometheus, comma-separated,
 #                                           in shard order (VMWATCH_SHARDS of them)
 # A missing or malformed setting stops the script with a message naming it and exit status 2;
@@ -136,6 +140,24 @@ alertmanager=$(setting VMWATCH_ALERTMANAGER_ADDRESS "$hostport_ere" alertmanager
 port_ok "${alertmanager##*:}" || fail "VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager has no valid port"
 archiver=$(setting VMWATCH_ARCHIVER_ADDRESS "$hostport_ere" archiver:9718 archiver:9718) || exit 2
 port_ok "${archiver##*:}" || fail "VMWATCH_ARCHIVER_ADDRESS=$archiver has no valid port"
+archivers=$(setting VMWATCH_ARCHIVERS '[1-9][0-9]{0,1}' 2 1) || exit 2
+archiver_targets="static_configs:
+  - targets: ['$archiver']
+"
+if [ "$archivers" != 1 ]; then
+  case ${archiver%:*} in
+    *[!0-9.]*) ;;
+    *) fail "VMWATCH_ARCHIVERS=$archivers needs a name in VMWATCH_ARCHIVER_ADDRESS that DNS resolves to every archiver, not the address $archiver" ;;
+  esac
+  # Each archiver behind the one name, scraped on its own (their counters must not mix).
+  archiver_targets="# $archivers archivers behind $archiver (VMWATCH_ARCHIVERS): each found by DNS.
+dns_sd_configs:
+  - names: ['${archiver%:*}']
+    type: A
+    port: ${archiver##*:}
+    refresh_interval: 30s
+"
+fi
 node=$(setting VMWATCH_NODE_EXPORTER_ADDRESS "$hostport_ere" node-exporter:9100 node-exporter:9100) || exit 2
 port_ok "${node##*:}" || fail "VMWATCH_NODE_EXPORTER_ADDRESS=$node has no valid port"
 grafana=$(setting VMWATCH_GRAFANA_URL "$url_ere" https://grafana.example.com http://localhost:3000) || exit 2
@@ -244,7 +266,7 @@ tmp=$out/.prometheus.yml.$$
 trap 'rm -f "$tmp"' EXIT
 SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=${group:-} \
   EXTERNAL_LABELS=$external_labels SHARD_RELABEL=$shard_relabel SHARD_FILE_RELABEL=$shard_file_relabel \
-  FEDERATE_TARGETS=$federate_targets \
+  FEDERATE_TARGETS=$federate_targets ARCHIVER_TARGETS=$archiver_targets \
   VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager VMWATCH_ARCHIVER_ADDRESS=$archiver VMWATCH_NODE_EXPORTER_ADDRESS=$node awk '
   # Literal (not regex) replacement of every occurrence of key in s.
   function subst(s, key, val,   i, r) {
@@ -264,6 +286,7 @@ SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=$
   /^[ ]*@SHARD_RELABEL@[ ]*$/ { block("SHARD_RELABEL"); next }
   /^[ ]*@SHARD_FILE_RELABEL@[ ]*$/ { block("SHARD_FILE_RELABEL"); next }
   /^[ ]*@FEDERATE_TARGETS@[ ]*$/ { block("FEDERATE_TARGETS"); next }
+  /^[ ]*@ARCHIVER_TARGETS@[ ]*$/ { block("ARCHIVER_TARGETS"); next }
   {
     line = subst($0, "@VMWATCH_INSTANCE_GROUP@", ENVIRON["VMWATCH_INSTANCE_GROUP"])
     line = subst(line, "@VMWATCH_ALERTMANAGER_ADDRESS@", ENVIRON["VMWATCH_ALERTMANAGER_ADDRESS"])
