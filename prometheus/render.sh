@@ -36,6 +36,22 @@
 #   VMWATCH_RUNBOOK_URL           optional  where operators read prometheus/RUNBOOK.md, e.g.
 #                                           https://git.example.com/ops/vmwatch/blob/main/prometheus/RUNBOOK.md
 #                                           (default: the links stay prometheus/RUNBOOK.md#alert)
+# Sharding (prometheus/README.md, "Shards"); without these, one master as always:
+#   VMWATCH_SHARDS                optional  number of Prometheus shards the fleet is split into
+#                                           (default 1: one master, no sharding)
+#   VMWATCH_SHARD                 with VMWATCH_SHARDS above 1: this Prometheus' shard, 0 to
+#                                           VMWATCH_SHARDS-1 (it scrapes the VMs whose hashmod of
+#                                           the GCE instance id is its number, and labels all it
+#                                           sends with shard="N"), or "global": the Prometheus that
+#                                           federates the shards' recording rules and evaluates
+#                                           the group alerts (renders global.yml.tmpl; the GCE and
+#                                           exporter settings are not read then)
+#   VMWATCH_ARCHIVERS             optional  how many archivers answer at VMWATCH_ARCHIVER_ADDRESS's
+#                                           name (default 1); above 1 the archiver job finds each
+#                                           by DNS (an A record per archiver, as Docker's DNS gives
+#                                           for a service's replicas), so each is scraped
+#   VMWATCH_SHARD_ADDRESSES       global    host:port of every shard's Prometheus, comma-separated,
+#                                           in shard order (VMWATCH_SHARDS of them)
 # A missing or malformed setting stops the script with a message naming it and exit status 2;
 # nothing is written then.
 set -eu
@@ -82,15 +98,66 @@ path_ere='/[A-Za-z0-9._/-]*[A-Za-z0-9._-]'
 url_ere='https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[1-9][0-9]{0,4})?(/[A-Za-z0-9._~/%+-]*)?'
 zone_ere='[a-z]+-[a-z]+[0-9]+-[a-z]'
 
-project=$(setting VMWATCH_GCE_PROJECT '[a-z][a-z0-9-]{4,28}[a-z0-9]' my-project-123) || exit 2
-zones=$(setting VMWATCH_GCE_ZONES "$zone_ere(,$zone_ere)*" europe-west1-b,europe-west1-c) || exit 2
-group=$(setting VMWATCH_INSTANCE_GROUP '[a-z]([-a-z0-9]{0,61}[a-z0-9])?' vmwatch-fleet) || exit 2
+# Sharding: one master (role single), shard N of VMWATCH_SHARDS (role shard), or the global
+# Prometheus over the shards (role global).
+shards=$(setting VMWATCH_SHARDS '[1-9][0-9]{0,2}' 4 1) || exit 2
+shard=${VMWATCH_SHARD:-}
+role=single
+if [ "$shards" = 1 ]; then
+  [ -z "$shard" ] || fail "VMWATCH_SHARD=$shard needs VMWATCH_SHARDS above 1 (example: VMWATCH_SHARDS=4 VMWATCH_SHARD=0)"
+elif [ "$shard" = global ]; then
+  role=global
+else
+  shard=$(setting VMWATCH_SHARD '0|[1-9][0-9]{0,2}' 0) || exit 2
+  [ "$shard" -lt "$shards" ] || fail "VMWATCH_SHARD=$shard is not below VMWATCH_SHARDS=$shards (shards are numbered from 0)"
+  role=shard
+fi
+shard_addresses=''
+if [ "$role" = global ]; then
+  shard_addresses=$(setting VMWATCH_SHARD_ADDRESSES "$hostport_ere(,$hostport_ere)*" prometheus-0:9090,prometheus-1:9090) || exit 2
+  n=0
+  old_ifs=$IFS
+  IFS=,
+  for address in $shard_addresses; do
+    port_ok "${address##*:}" || { IFS=$old_ifs; fail "VMWATCH_SHARD_ADDRESSES: $address has no valid port"; }
+    n=$((n + 1))
+  done
+  IFS=$old_ifs
+  [ "$n" = "$shards" ] || fail "VMWATCH_SHARD_ADDRESSES names $n Prometheus, VMWATCH_SHARDS=$shards"
+elif [ -n "${VMWATCH_SHARD_ADDRESSES:-}" ]; then
+  fail "VMWATCH_SHARD_ADDRESSES is for VMWATCH_SHARD=global only"
+fi
+
+project='' zones='' group=''
+if [ "$role" != global ]; then
+  project=$(setting VMWATCH_GCE_PROJECT '[a-z][a-z0-9-]{4,28}[a-z0-9]' my-project-123) || exit 2
+  zones=$(setting VMWATCH_GCE_ZONES "$zone_ere(,$zone_ere)*" europe-west1-b,europe-west1-c) || exit 2
+  group=$(setting VMWATCH_INSTANCE_GROUP '[a-z]([-a-z0-9]{0,61}[a-z0-9])?' vmwatch-fleet) || exit 2
+fi
 port=$(setting VMWATCH_EXPORTER_PORT '[1-9][0-9]{0,4}' 9717 9717) || exit 2
 port_ok "$port" || fail "VMWATCH_EXPORTER_PORT=$port is not a TCP port (1-65535)"
 alertmanager=$(setting VMWATCH_ALERTMANAGER_ADDRESS "$hostport_ere" alertmanager:9093 alertmanager:9093) || exit 2
 port_ok "${alertmanager##*:}" || fail "VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager has no valid port"
 archiver=$(setting VMWATCH_ARCHIVER_ADDRESS "$hostport_ere" archiver:9718 archiver:9718) || exit 2
 port_ok "${archiver##*:}" || fail "VMWATCH_ARCHIVER_ADDRESS=$archiver has no valid port"
+archivers=$(setting VMWATCH_ARCHIVERS '[1-9][0-9]{0,1}' 2 1) || exit 2
+archiver_targets="static_configs:
+  - targets: ['$archiver']
+"
+if [ "$archivers" != 1 ]; then
+  case ${archiver%:*} in
+    *[!0-9.]*) ;;
+    *) fail "VMWATCH_ARCHIVERS=$archivers needs a name in VMWATCH_ARCHIVER_ADDRESS that DNS resolves to every archiver, not the address $archiver" ;;
+  esac
+  # Each archiver behind the one name, scraped on its own (their counters must not mix).
+  archiver_targets="# $archivers archivers behind $archiver (VMWATCH_ARCHIVERS): each found by DNS.
+dns_sd_configs:
+  - names: ['${archiver%:*}']
+    type: A
+    port: ${archiver##*:}
+    refresh_interval: 30s
+"
+fi
 node=$(setting VMWATCH_NODE_EXPORTER_ADDRESS "$hostport_ere" node-exporter:9100 node-exporter:9100) || exit 2
 port_ok "${node##*:}" || fail "VMWATCH_NODE_EXPORTER_ADDRESS=$node has no valid port"
 grafana=$(setting VMWATCH_GRAFANA_URL "$url_ere" https://grafana.example.com http://localhost:3000) || exit 2
@@ -145,8 +212,37 @@ elif [ -n "$ca_file" ] || [ -n "$server_name" ]; then
 fi
 
 template=$here/prometheus.yml.tmpl
+[ "$role" != global ] || template=$here/global.yml.tmpl
 [ -r "$template" ] || fail "template $template is missing"
 ls "$here"/rules/*.yml >/dev/null 2>&1 || fail "no rule files in $here/rules"
+
+# What sharding adds (nothing for one master): the shard's external label and the relabeling that
+# keeps its share of the targets (hashmod of the GCE instance id, which stays with a VM for its
+# life and is never reused; of the address for the vmwatch-file job), or the global's federation
+# targets.
+external_labels='' shard_relabel='' shard_file_relabel='' federate_targets=''
+if [ "$role" = shard ]; then
+  external_labels="external_labels:
+  shard: '$shard'
+"
+  # hashmod_keep SOURCE_LABEL: the two relabel rules that keep the targets of this shard.
+  hashmod_keep() {
+    printf '%s\n' "- source_labels: [$1]" "  modulus: $shards" "  target_label: __tmp_vmwatch_shard" "  action: hashmod" \
+      "- source_labels: [__tmp_vmwatch_shard]" "  regex: '$shard'" "  action: keep"
+  }
+  shard_relabel="# Shard $shard of $shards (VMWATCH_SHARD, VMWATCH_SHARDS): only the VMs whose instance id
+# hashes to it.
+$(hashmod_keep __meta_gce_instance_id)"
+  shard_file_relabel="relabel_configs:
+  # Shard $shard of $shards: only the targets whose address hashes to it.
+$(hashmod_keep __address__ | sed 's/^/  /')"
+elif [ "$role" = global ]; then
+  old_ifs=$IFS
+  IFS=,
+  for address in $shard_addresses; do federate_targets="$federate_targets- '$address'
+"; done
+  IFS=$old_ifs
+fi
 
 # One gce_sd_configs entry per zone; awk indents each line like the placeholder line.
 sd_entries=''
@@ -168,7 +264,9 @@ IFS=$old_ifs
 mkdir -p "$out/rules" "$out/file_sd" || fail "cannot create $out"
 tmp=$out/.prometheus.yml.$$
 trap 'rm -f "$tmp"' EXIT
-SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=$group \
+SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=${group:-} \
+  EXTERNAL_LABELS=$external_labels SHARD_RELABEL=$shard_relabel SHARD_FILE_RELABEL=$shard_file_relabel \
+  FEDERATE_TARGETS=$federate_targets ARCHIVER_TARGETS=$archiver_targets \
   VMWATCH_ALERTMANAGER_ADDRESS=$alertmanager VMWATCH_ARCHIVER_ADDRESS=$archiver VMWATCH_NODE_EXPORTER_ADDRESS=$node awk '
   # Literal (not regex) replacement of every occurrence of key in s.
   function subst(s, key, val,   i, r) {
@@ -184,6 +282,11 @@ SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=$
   }
   /^[ ]*@GCE_SD_CONFIGS@[ ]*$/ { block("SD_ENTRIES"); next }
   /^[ ]*@EXPORTER_SCRAPE_SETTINGS@[ ]*$/ { block("SCRAPE_SETTINGS"); next }
+  /^[ ]*@EXTERNAL_LABELS@[ ]*$/ { block("EXTERNAL_LABELS"); next }
+  /^[ ]*@SHARD_RELABEL@[ ]*$/ { block("SHARD_RELABEL"); next }
+  /^[ ]*@SHARD_FILE_RELABEL@[ ]*$/ { block("SHARD_FILE_RELABEL"); next }
+  /^[ ]*@FEDERATE_TARGETS@[ ]*$/ { block("FEDERATE_TARGETS"); next }
+  /^[ ]*@ARCHIVER_TARGETS@[ ]*$/ { block("ARCHIVER_TARGETS"); next }
   {
     line = subst($0, "@VMWATCH_INSTANCE_GROUP@", ENVIRON["VMWATCH_INSTANCE_GROUP"])
     line = subst(line, "@VMWATCH_ALERTMANAGER_ADDRESS@", ENVIRON["VMWATCH_ALERTMANAGER_ADDRESS"])
@@ -192,24 +295,77 @@ SD_ENTRIES=$sd_entries SCRAPE_SETTINGS=$scrape_settings VMWATCH_INSTANCE_GROUP=$
     if (line ~ /@[A-Z_]+@/) { print "unknown placeholder in template: " line > "/dev/stderr"; exit 3 }
     print line
   }' "$template" >"$tmp" || fail "rendering $template failed"
+# Which rules each role evaluates. One master: all. A shard: all but the group-wide ones (their
+# input is split over the shards). The global: the group-wide ones over the federated recording
+# rules, the alerts about Prometheus itself and its remote write, and rules-global/ (the shards).
+group_rules='group:vmwatch-fleet alert:VmGroupCpuAboveTarget alert:VmGroupTargetsMissing'
+rules_mode=all rules_set=''
+rule_files=$(ls "$here"/rules/*.yml)
+machine_link=''
+if [ "$role" = shard ]; then
+  rules_mode=drop rules_set=$group_rules
+  # The per-VM dashboard links name the shard's Grafana data source (grafana/README.md, "Shards").
+  machine_link="&var-prometheus=vmwatch-prometheus-shard-$shard"
+elif [ "$role" = global ]; then
+  rules_mode=keep
+  rules_set="$group_rules alert:Watchdog alert:PrometheusRuleFailures alert:PrometheusBadConfig"
+  rules_set="$rules_set alert:PrometheusNotConnectedToAlertmanagers alert:PrometheusErrorSendingAlertsToAnyAlertmanager"
+  rules_set="$rules_set alert:PrometheusNotificationsDropped alert:PrometheusNotificationQueueRunningFull"
+  rules_set="$rules_set alert:ArchiverFailing alert:PrometheusRemoteWriteDesiredShards"
+  ls "$here"/rules-global/*.yml >/dev/null 2>&1 || fail "no rule files in $here/rules-global"
+  rule_files="$rule_files $(ls "$here"/rules-global/*.yml)"
+fi
 # The rules, with the alerts' links made absolute: runbook_url 'prometheus/RUNBOOK.md#...' and
 # dashboard '/d/...' (a path on Grafana).
-for rules in "$here"/rules/*.yml; do
-  RUNBOOK=$runbook GRAFANA=$grafana awk '
+for rules in $rule_files; do
+  target=$out/rules/$(basename "$rules")
+  mode=$rules_mode
+  case $rules in "$here"/rules-global/*) mode=all ;; esac
+  RULES_MODE=$mode RULES_SET=$rules_set awk '
+    # Keeps or drops whole rule groups ("group:NAME") and rules ("alert:NAME", "record:NAME") of a
+    # rule file as Prometheus writes them (groups at "  - name:", rules at "      - alert:" or
+    # "      - record:"); comment lines go with the item below them; a group left without rules
+    # goes, a file left without groups is not written.
+    function wanted(key) {
+      if (ENVIRON["RULES_MODE"] == "all") return 1
+      hit = (("group:" gname) in sel) || (key in sel)
+      return ENVIRON["RULES_MODE"] == "keep" ? hit : !hit
+    }
+    function end_rule() { if (rule != "" && wanted(rkey)) { body = body rule; kept++ } rule = "" }
+    function end_group() { end_rule(); if (head != "" && kept > 0) { text = text head body; groups++ } head = ""; body = ""; kept = 0 }
+    BEGIN { n = split(ENVIRON["RULES_SET"], a, " "); for (i = 1; i <= n; i++) sel[a[i]] = 1 }
+    /^  - name: / { end_group(); gname = $3; head = pending $0 "\n"; pending = ""; state = "group"; next }
+    /^      - (alert|record): / { end_rule(); rkey = $2 $3; rule = pending $0 "\n"; pending = ""; state = "rule"; next }
+    /^[ ]*(#.*)?$/ && state != "" { pending = pending $0 "\n"; next }
+    {
+      line = pending $0 "\n"; pending = ""
+      if (state == "rule") rule = rule line; else if (state == "group") head = head line; else text = text line
+    }
+    END { end_group(); if (groups > 0 || ENVIRON["RULES_MODE"] == "all") printf "%s%s", text, pending; else exit 1 }
+  ' "$rules" >"$target.tmp" || { rm -f "$target.tmp"; continue; }
+  RUNBOOK=$runbook GRAFANA=$grafana MACHINE_LINK=$machine_link awk '
     {
       if (match($0, /^[ ]*runbook_url: \x27prometheus\/RUNBOOK\.md#/)) {
         $0 = substr($0, 1, index($0, "prometheus/RUNBOOK.md#") - 1) ENVIRON["RUNBOOK"] substr($0, index($0, "#"))
       } else if (match($0, /^[ ]*dashboard: \x27\/d\//)) {
         i = index($0, "\x27/d/")
         $0 = substr($0, 1, i) ENVIRON["GRAFANA"] substr($0, i + 1)
+        if (ENVIRON["MACHINE_LINK"] != "" && index($0, "/d/vmwatch-machine?")) $0 = substr($0, 1, length($0) - 1) ENVIRON["MACHINE_LINK"] "\x27"
       }
       print
-    }' "$rules" >"$out/rules/$(basename "$rules")" || fail "cannot copy $rules to $out/rules"
+    }' "$target.tmp" >"$target" || fail "cannot copy $rules to $out/rules"
+  rm -f "$target.tmp"
 done
 mv "$tmp" "$out/prometheus.yml" || fail "cannot write $out/prometheus.yml"
 trap - EXIT
-printf 'vmwatch prometheus render: wrote %s (group %s, zones %s, exporter port %s)\n' \
-  "$out/prometheus.yml" "$group" "$zones" "$port" >&2
+case $role in
+  single) printf 'vmwatch prometheus render: wrote %s (group %s, zones %s, exporter port %s)\n' \
+    "$out/prometheus.yml" "$group" "$zones" "$port" >&2 ;;
+  shard) printf 'vmwatch prometheus render: wrote %s (shard %s of %s; group %s, zones %s, exporter port %s)\n' \
+    "$out/prometheus.yml" "$shard" "$shards" "$group" "$zones" "$port" >&2 ;;
+  global) printf 'vmwatch prometheus render: wrote %s (global over %s shards: %s)\n' \
+    "$out/prometheus.yml" "$shards" "$shard_addresses" >&2 ;;
+esac
 
 if [ $# -gt 0 ]; then
   exec "$@"

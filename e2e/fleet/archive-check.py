@@ -1,7 +1,10 @@
 """Compares what Prometheus ingested from the guests with what the archive (MySQL) holds.
 
-Usage: python3 archive-check.py PROMETHEUS_URL START END GAP_FROM GAP_TO INSTANCE,... -- CLIENT...
+Usage: python3 archive-check.py PROMETHEUS_URL[,PROMETHEUS_URL...] START END GAP_FROM GAP_TO INSTANCE,... -- CLIENT...
 
+PROMETHEUS_URL may list several Prometheus (the shards of a sharded master): each series is taken
+with its Prometheus' external labels (read from its configuration), as remote write sends it, and a
+series that two of them return (a VM scraped by two shards) is a difference.
 For every series that Prometheus remote-writes (the names its write_relabel_configs keep) with an
 instance label among INSTANCE,...: every sample Prometheus holds with START <= t <= END (seconds)
 must be in MySQL's samples with the same timestamp (ms) and value (NaN is stored as NULL). Rows
@@ -17,11 +20,19 @@ import sys
 import urllib.parse
 import urllib.request
 
+import yaml
+
 ARCHIVED = r'vmwatch_.+|[a-z_]+:vmwatch_[a-z0-9_]+:[a-z0-9_]+'
 
 
 def key(name, labels):
     return name + json.dumps({k: v for k, v in labels.items() if k != "__name__"}, sort_keys=True)
+
+
+def external_labels(base):
+    with urllib.request.urlopen(base + "/api/v1/status/config", timeout=30) as resp:
+        config = yaml.safe_load(json.load(resp)["data"]["yaml"])
+    return (config.get("global") or {}).get("external_labels") or {}
 
 
 def prometheus_samples(base, start, end, instances):
@@ -33,9 +44,10 @@ def prometheus_samples(base, start, end, instances):
     if body.get("status") != "success":
         sys.exit(f"Prometheus query failed: {body}")
     series = {}
+    extra = external_labels(base)
     for s in body["data"]["result"]:
-        series[key(s["metric"]["__name__"], s["metric"])] = {
-            int(round(float(t) * 1000)): float(v) for t, v in s["values"]}
+        series[key(s["metric"]["__name__"], {**s["metric"], **extra})] = (key(s["metric"]["__name__"], s["metric"]), {
+            int(round(float(t) * 1000)): float(v) for t, v in s["values"]})
     return series
 
 
@@ -66,10 +78,17 @@ def main(argv):
     client = argv[sep + 1:]
     start, end, gap_from, gap_to = float(start), float(end), float(gap_from), float(gap_to)
     instances = instances.split(",")
-    prom = prometheus_samples(base.rstrip("/"), start, end, instances)
+    prom = {}
+    source = {}  # series key without external labels -> the Prometheus that returned it
+    problems = []
+    for url in base.split(","):
+        for k, (plain, samples) in prometheus_samples(url.rstrip("/"), start, end, instances).items():
+            if plain in source:
+                problems.append(f"series returned by two Prometheus, {source[plain]} and {url}: {plain}")
+            source[plain] = url
+            prom[k] = samples
     sql = archived_samples(client, int(start * 1000), int(end * 1000), instances)
     total = matched = in_gap = markers = 0
-    problems = []
     for k, samples in sorted(prom.items()):
         archived = sql.get(k)
         if archived is None:

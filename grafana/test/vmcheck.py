@@ -5,7 +5,9 @@
     vmcheck.py grafana-data               installs @grafana/data (npm ci) for the table checks
     vmcheck.py promql URL INSTANCE        every PromQL target against the Prometheus at URL
                                           (--archive-down: the archiver is down on purpose: remote
-                                          read must warn, and nothing else may)
+                                          read must warn, and nothing else may; --dashboard UID:
+                                          that dashboard's targets only, e.g. a sharded master's
+                                          Machine on the VM's shard, Fleet on the global)
     vmcheck.py sql INSTANCE SECONDS -- CLIENT...
                                           every SQL target over the last SECONDS through CLIENT (a
                                           mariadb command line that reads SQL on stdin and prints
@@ -29,7 +31,8 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DASHBOARDS = os.path.join(ROOT, "grafana", "dashboards")
-PROVISIONING = os.path.join(ROOT, "grafana", "provisioning")
+# VMWATCH_GRAFANA_PROVISIONING: another provisioning tree, e.g. with a sharded master's data sources.
+PROVISIONING = os.environ.get("VMWATCH_GRAFANA_PROVISIONING") or os.path.join(ROOT, "grafana", "provisioning")
 
 CURRENT_PANEL_TYPES = {"timeseries", "gauge", "piechart", "table", "stat", "nodeGraph", "bargauge",
                        "text", "row", "state-timeline", "status-history", "barchart", "heatmap"}
@@ -149,6 +152,20 @@ def static():
         r.check("${DS_" not in text and "__inputs" not in d, f"{name}: no ${{DS_...}} import placeholders")
         r.check(d.get("id") in (None,), f"{name}: no database id (provisioned dashboards must not carry one)")
 
+        variables = {v["name"]: v for v in d.get("templating", {}).get("list", [])}
+        # A data source variable ($prometheus: a sharded master's shard) stands for the provisioned
+        # data sources of its type; its default must be one of them.
+        ds_vars = {"${%s}" % n: v["query"] for n, v in variables.items() if v.get("type") == "datasource"}
+        for n, v in variables.items():
+            if v.get("type") == "datasource":
+                cur = (v.get("current") or {}).get("value")
+                r.check(uids.get(cur) == v.get("query"),
+                        f"{name}: data source variable ${n} of type {v.get('query')!r} defaults to a provisioned one ({cur!r})")
+
+        def provisioned(ref):
+            return isinstance(ref, dict) and (uids.get(ref.get("uid")) == ref.get("type")
+                                              or ds_vars.get(ref.get("uid")) == ref.get("type"))
+
         panels = list(all_panels(d.get("panels")))
         ids = [p.get("id") for p in panels]
         r.check(len(panels) > 0 and None not in ids and len(ids) == len(set(ids)),
@@ -161,8 +178,7 @@ def static():
             for ref in refs:
                 if ptype == "row" and ref is None:
                     continue
-                good = isinstance(ref, dict) and uids.get(ref.get("uid")) == ref.get("type")
-                r.check(good, f"{name}: panel {p.get('title')!r} datasource {ref!r} is provisioned (uid and type)")
+                r.check(provisioned(ref), f"{name}: panel {p.get('title')!r} datasource {ref!r} is provisioned (uid and type)")
             refids = [t.get("refId") for t in p.get("targets", [])]
             if ptype != "row":
                 r.check(refids and len(refids) == len(set(refids)),
@@ -171,11 +187,10 @@ def static():
             r.check(all(isinstance(gp.get(k), int) for k in "xywh") and gp["x"] + gp["w"] <= 24,
                     f"{name}: panel {p.get('title')!r} gridPos inside the 24-column grid")
 
-        variables = {v["name"]: v for v in d.get("templating", {}).get("list", [])}
         for v in variables.values():
             ref = v.get("datasource")
             if v.get("type") == "query":
-                r.check(isinstance(ref, dict) and uids.get(ref.get("uid")) == ref.get("type"),
+                r.check(provisioned(ref),
                         f"{name}: variable ${v['name']} datasource is provisioned")
         used = set()
         for m in VARIABLE_RE.finditer(text):
@@ -309,11 +324,13 @@ ARCHIVE_DOWN = False
 REMOTE_READ_WARNINGS = [0]
 
 
-def promql(base, instance):
+def promql(base, instance, only_uid=None):
     r = Report()
     now = time.time()
     for path, text in load_dashboards():
         d = json.loads(text)
+        if only_uid and d.get("uid") != only_uid:
+            continue
         for var in d.get("templating", {}).get("list", []):
             if var.get("datasource", {}).get("type") != "prometheus":
                 continue
@@ -882,6 +899,8 @@ def main(argv):
         return 0
     if cmd == "promql" and len(argv) == 4:
         return promql(argv[2].rstrip("/"), argv[3])
+    if cmd == "promql" and len(argv) == 6 and argv[4] == "--dashboard":
+        return promql(argv[2].rstrip("/"), argv[3], argv[5])
     if cmd == "promql" and len(argv) == 5 and argv[4] == "--archive-down":
         global ARCHIVE_DOWN
         ARCHIVE_DOWN = True
