@@ -2,8 +2,10 @@ package io.vmwatch.exporter.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Parses a node_exporter-style command line: {@code --flag=value} or {@code --flag value}, and
@@ -22,7 +24,6 @@ public final class OptionParser {
   public record Version() implements Request {}
 
   private static final Map<String, String> VALUE_FLAGS = new LinkedHashMap<>();
-  private static final List<String> COLLECTORS = List.of("cpu", "memory", "processes");
 
   static {
     VALUE_FLAGS.put(
@@ -47,11 +48,16 @@ public final class OptionParser {
 
   private OptionParser() {}
 
-  public static Request parse(String[] args) throws UsageException {
+  /**
+   * @param collectorFlags the {@code --[no-]collector.NAME} flags, every collector enabled unless
+   *     turned off
+   */
+  public static Request parse(String[] args, List<CollectorFlag> collectorFlags)
+      throws UsageException {
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, Boolean> collectors = new LinkedHashMap<>();
-    for (String c : COLLECTORS) {
-      collectors.put(c, true);
+    for (CollectorFlag c : collectorFlags) {
+      collectors.put(c.name(), true);
     }
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -70,7 +76,7 @@ public final class OptionParser {
       String name = eq < 0 ? body : body.substring(0, eq);
       boolean negated = name.startsWith("no-");
       String bare = negated ? name.substring(3) : name;
-      if (bare.startsWith("collector.") && COLLECTORS.contains(bare.substring(10))) {
+      if (bare.startsWith("collector.") && collectors.containsKey(bare.substring(10))) {
         boolean enabled = !negated;
         if (eq >= 0) {
           if (negated) {
@@ -142,10 +148,19 @@ public final class OptionParser {
                 values.getOrDefault("collector.processes.ancestors.depth", "32"),
                 0,
                 1000),
-            collectors.get("cpu"),
-            collectors.get("memory"),
-            collectors.get("processes"),
+            enabled(collectors),
             intValue("web.max-threads", values.getOrDefault("web.max-threads", "4"), 1, 64)));
+  }
+
+  private static Set<String> enabled(Map<String, Boolean> collectors) {
+    Set<String> names = new LinkedHashSet<>();
+    collectors.forEach(
+        (name, on) -> {
+          if (on) {
+            names.add(name);
+          }
+        });
+    return names;
   }
 
   private static int intValue(String flag, String text, int min, int max) throws UsageException {
@@ -171,7 +186,7 @@ public final class OptionParser {
     throw new UsageException("bad --" + flag + " '" + text + "': expected true or false");
   }
 
-  public static String usage() {
+  public static String usage(List<CollectorFlag> collectorFlags) {
     StringBuilder out = new StringBuilder();
     out.append("usage: java -jar vmwatch-exporter.jar [<flags>]\n\n");
     out.append(
@@ -183,10 +198,10 @@ public final class OptionParser {
     out.append("      --version                         Show the version and exit.\n");
     VALUE_FLAGS.forEach(
         (name, help) -> out.append(String.format("      --%-32s %s%n", name + "=VALUE", help)));
-    for (String c : COLLECTORS) {
+    for (CollectorFlag c : collectorFlags) {
       out.append(
           String.format(
-              "      --[no-]collector.%-17s Enable the %s collector (default: enabled).%n", c, c));
+              "      --[no-]collector.%-17s %s (default: enabled)%n", c.name(), c.help()));
     }
     return out.toString();
   }

@@ -6,14 +6,9 @@ import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
 import java.util.List;
 
-/** A family whose samples are built from whichever source its switch picks at each scrape. */
+/** A collector whose samples are built from whichever source its switch picks at each scrape. */
 public record SwitchingCollector<T>(SourceSwitch<T> sources, FamilySamples<T> samples)
     implements FamilyCollector {
-  @Override
-  public String name() {
-    return samples.name();
-  }
-
   @Override
   public SourceKind chooseSource() {
     return sources.choose();

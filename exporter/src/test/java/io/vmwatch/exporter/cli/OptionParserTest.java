@@ -7,13 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class OptionParserTest {
+  private static final List<CollectorFlag> COLLECTORS =
+      List.of(
+          new CollectorFlag("cpu", "cpu help"),
+          new CollectorFlag("memory", "memory help"),
+          new CollectorFlag("processes", "processes help"));
+
+  private static OptionParser.Request parse(String... args) throws UsageException {
+    return OptionParser.parse(args, COLLECTORS);
+  }
+
   private static Options run(String... args) throws UsageException {
-    return ((OptionParser.Run) OptionParser.parse(args)).options();
+    return ((OptionParser.Run) parse(args)).options();
   }
 
   @Test
@@ -26,7 +38,7 @@ class OptionParserTest {
     assertEquals(Path.of("/etc/passwd"), o.passwd());
     assertEquals(10, o.processesTop());
     assertEquals(32, o.processesAncestorDepth());
-    assertTrue(o.cpu() && o.memory() && o.processes());
+    assertEquals(Set.of("cpu", "memory", "processes"), o.collectors());
     assertEquals(null, o.webConfigFile());
   }
 
@@ -47,19 +59,15 @@ class OptionParserTest {
     assertEquals("/m", o.telemetryPath());
     assertEquals(3, o.processesTop());
     assertEquals(0, run("--collector.processes.ancestors.depth=0").processesAncestorDepth());
-    assertFalse(o.cpu());
-    assertFalse(o.memory());
-    assertTrue(o.processes());
+    assertEquals(Set.of("processes"), o.collectors());
     assertEquals("::1", run("--web.listen-address=[::1]:9717").listenHost());
   }
 
   @Test
   void helpAndVersion() throws UsageException {
-    assertInstanceOf(
-        OptionParser.Help.class,
-        OptionParser.parse(new String[] {"--web.listen-address=:1", "--help"}));
-    assertInstanceOf(OptionParser.Version.class, OptionParser.parse(new String[] {"--version"}));
-    assertTrue(OptionParser.usage().contains("--web.config.file"));
+    assertInstanceOf(OptionParser.Help.class, parse("--web.listen-address=:1", "--help"));
+    assertInstanceOf(OptionParser.Version.class, parse("--version"));
+    assertTrue(OptionParser.usage(COLLECTORS).contains("--web.config.file"));
   }
 
   @ParameterizedTest
@@ -88,16 +96,13 @@ class OptionParserTest {
         "--collector.disk"
       })
   void badFlagsAreRejectedWithOneMessage(String flag) {
-    UsageException e =
-        assertThrows(UsageException.class, () -> OptionParser.parse(new String[] {flag}));
+    UsageException e = assertThrows(UsageException.class, () -> parse(flag));
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 
   @Test
   void missingValue() {
-    UsageException e =
-        assertThrows(
-            UsageException.class, () -> OptionParser.parse(new String[] {"--path.procfs"}));
+    UsageException e = assertThrows(UsageException.class, () -> parse("--path.procfs"));
     assertEquals("flag --path.procfs needs a value", e.getMessage());
   }
 }

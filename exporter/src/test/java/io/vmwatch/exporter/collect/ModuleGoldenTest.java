@@ -1,4 +1,4 @@
-package io.vmwatch.exporter.module;
+package io.vmwatch.exporter.collect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vmwatch.exporter.TestFiles;
+import io.vmwatch.exporter.module.ModuleFormatException;
+import io.vmwatch.exporter.module.NameEscape;
 import io.vmwatch.exporter.source.CpuMode;
 import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.MemoryInfo;
@@ -29,25 +31,15 @@ class ModuleGoldenTest {
   /** Parses a module file with the parser its name prefix selects. */
   static Object parseByPrefix(Path file) throws IOException {
     String name = file.getFileName().toString();
-    if (name.startsWith(ModuleCpuSource.NAME)) {
-      return ModuleCpuSource.parse(
-          ModuleFile.read(
-              file, ModuleCpuSource.NAME, ModuleCpuSource.VERSION, ModuleCpuSource.COLUMNS, 9));
+    if (name.startsWith(CpuCollector.MODULE.name())) {
+      return CpuCollector.parseModule(CpuCollector.MODULE.read(file));
     }
-    if (name.startsWith(ModuleMemorySource.NAME)) {
-      return ModuleMemorySource.parse(
-          ModuleFile.read(file, ModuleMemorySource.NAME, ModuleMemorySource.VERSION, null, 2),
-          0,
-          0);
+    if (name.startsWith(MemoryCollector.MODULE.name())) {
+      return MemoryCollector.parseModule(
+          MemoryCollector.MODULE.read(file), new MemoryInfo(0, 0, 0, 0, 0, 0, 0));
     }
-    if (name.startsWith(ModuleProcessSource.NAME)) {
-      return ModuleProcessSource.parse(
-          ModuleFile.read(
-              file,
-              ModuleProcessSource.NAME,
-              ModuleProcessSource.VERSION,
-              ModuleProcessSource.COLUMNS,
-              11));
+    if (name.startsWith(ProcessCollector.MODULE.name())) {
+      return ProcessCollector.parseModule(ProcessCollector.MODULE.read(file));
     }
     throw new AssertionError(
         file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
@@ -82,7 +74,7 @@ class ModuleGoldenTest {
       Map.ofEntries(
           Map.entry(
               "vmwatch_cpu-columns-differ",
-              ":2: column line differs from '" + ModuleCpuSource.COLUMNS + "'"),
+              ":2: column line differs from '" + CpuCollector.MODULE.columns() + "'"),
           Map.entry("vmwatch_cpu-double-space", ":3: expected 9 fields, got 10"),
           Map.entry("vmwatch_cpu-empty", ": empty file"),
           Map.entry("vmwatch_cpu-exponent", ":3: field 2 '1e3' is not an unsigned number"),
@@ -110,11 +102,11 @@ class ModuleGoldenTest {
               "vmwatch_procs-cut-mid-record", ":4: cut short: last line has no newline (no 'end')"),
           Map.entry(
               "vmwatch_procs-header-only",
-              ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+              ":2: column line differs from '" + ProcessCollector.MODULE.columns() + "'"),
           Map.entry("vmwatch_procs-long-state", ":3: state 'SS' is not one letter"),
           Map.entry(
               "vmwatch_procs-old-columns",
-              ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+              ":2: column line differs from '" + ProcessCollector.MODULE.columns() + "'"),
           Map.entry(
               "vmwatch_procs-raw-non-ascii",
               ":3: byte 0xc3 is not allowed (printable US-ASCII only)"),
