@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class OptionParserTest {
@@ -93,11 +94,48 @@ class OptionParserTest {
         "plain",
         "--web.config.file=/no/such/file.yml",
         "--web.max-threads=0",
-        "--collector.disk"
+        "--collector.disk",
+        "--",
+        "--collector.processes.top"
       })
   void badFlagsAreRejectedWithOneMessage(String flag) {
     UsageException e = assertThrows(UsageException.class, () -> parse(flag));
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--bogus=1|unknown flag --bogus (see --help)",
+        "--no-web.listen-address|unknown flag --no-web.listen-address (see --help)",
+        "-x|unexpected argument '-x' (flags start with --; see --help)",
+        "plain|unexpected argument 'plain' (flags start with --; see --help)",
+        "--|unexpected argument '--' (flags start with --; see --help)",
+        "--no-collector.cpu=true|flag --no-collector.cpu takes no value",
+        "--collector.cpu=yes|bad --collector.cpu 'yes': expected true or false",
+        "--collector.processes.top=ten|bad --collector.processes.top 'ten': not a whole number",
+        "--web.max-threads=65|bad --web.max-threads '65': must be between 1 and 64",
+        "--web.listen-address=9717|bad --web.listen-address '9717': expected HOST:PORT or :PORT",
+        "--web.telemetry-path=/|bad --web.telemetry-path '/': must start with / and not be / or"
+            + " /-/healthy",
+        "--path.procfs=/no/such/dir|bad --path.procfs '/no/such/dir': not a directory",
+      })
+  void errorMessagesNameTheFlagAndTheProblem(String flag, String message) {
+    assertEquals(message, assertThrows(UsageException.class, () -> parse(flag)).getMessage());
+  }
+
+  @Test
+  void collectorSwitchesInEveryForm() throws UsageException {
+    assertEquals(Set.of("memory", "processes"), run("--no-collector.cpu").collectors());
+    assertEquals(Set.of("memory", "processes"), run("--collector.cpu=false").collectors());
+    assertEquals(
+        Set.of("cpu", "memory", "processes"),
+        run("--collector.cpu=false", "--collector.cpu").collectors());
+    assertEquals(Set.of("cpu", "memory", "processes"), run("--collector.cpu=true").collectors());
+    // the last of several values wins, as before
+    assertEquals(
+        5, run("--collector.processes.top=3", "--collector.processes.top=5").processesTop());
   }
 
   @Test
