@@ -45,6 +45,12 @@ class ModuleGoldenTest {
         file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
   }
 
+  /** The golden resource parsed by {@link #parseByPrefix}, as the type its prefix gives. */
+  @SuppressWarnings("unchecked")
+  private static <T> T parsed(String resource) throws IOException {
+    return (T) parseByPrefix(TestFiles.resource(resource));
+  }
+
   private static Stream<Path> filesIn(String folder) throws IOException {
     Path dir = TestFiles.resource(folder);
     assertNotNull(dir, folder + " is missing from the test resources");
@@ -56,17 +62,20 @@ class ModuleGoldenTest {
     return files.stream();
   }
 
+  /** A check of one golden file. */
+  private interface FileCheck {
+    void check(Path file) throws Throwable;
+  }
+
+  /** One dynamic test per file, named after it. */
+  private static Stream<DynamicTest> eachFile(Stream<Path> files, FileCheck check) {
+    return files.map(
+        file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> check.check(file)));
+  }
+
   @TestFactory
   Stream<DynamicTest> everyGoodGoldenFileParses() throws IOException {
-    return filesIn("/golden/module")
-        .map(
-            file ->
-                DynamicTest.dynamicTest(
-                    file.getFileName().toString(),
-                    () -> {
-                      Object parsed = parseByPrefix(file);
-                      assertNotNull(parsed);
-                    }));
+    return eachFile(filesIn("/golden/module"), file -> assertNotNull(parseByPrefix(file)));
   }
 
   /** Why each file of golden/malformed is rejected: the line and the reason after the file name. */
@@ -124,35 +133,26 @@ class ModuleGoldenTest {
             .map(file -> file.getFileName().toString())
             .collect(Collectors.toCollection(TreeSet::new)),
         "every malformed file has its expected reason here, and every reason its file");
-    return files.stream()
-        .map(
-            file ->
-                DynamicTest.dynamicTest(
-                    file.getFileName().toString(),
-                    () -> {
-                      ModuleFormatException e =
-                          assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
-                      assertEquals(
-                          file + MALFORMED_REASONS.get(file.getFileName().toString()),
-                          e.getMessage());
-                    }));
+    return eachFile(
+        files.stream(),
+        file ->
+            assertEquals(
+                file + MALFORMED_REASONS.get(file.getFileName().toString()),
+                assertThrows(ModuleFormatException.class, () -> parseByPrefix(file)).getMessage()));
   }
 
   /** Files captured from a real kernel by the kernel-modules tests (a missing folder fails). */
   @TestFactory
   Stream<DynamicTest> everyKernelCapturedFileParses() throws IOException {
-    return filesIn("/golden/kernel")
-        .map(
-            file ->
-                DynamicTest.dynamicTest(
-                    file.getFileName().toString(),
-                    () -> {
-                      Object parsed = parseByPrefix(file);
-                      if (parsed instanceof List<?> list
-                          && file.getFileName().toString().startsWith("vmwatch_cpu")) {
-                        assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
-                      }
-                    }));
+    return eachFile(
+        filesIn("/golden/kernel"),
+        file -> {
+          Object parsed = parseByPrefix(file);
+          if (parsed instanceof List<?> list
+              && file.getFileName().toString().startsWith("vmwatch_cpu")) {
+            assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
+          }
+        });
   }
 
   @Test
@@ -168,10 +168,7 @@ class ModuleGoldenTest {
 
   @Test
   void cpuSpecExampleValues() throws IOException {
-    @SuppressWarnings("unchecked")
-    List<CpuTimes> cpus =
-        (List<CpuTimes>)
-            parseByPrefix(TestFiles.resource("/golden/module/vmwatch_cpu-spec-example"));
+    List<CpuTimes> cpus = parsed("/golden/module/vmwatch_cpu-spec-example");
     assertEquals(2, cpus.size());
     assertEquals(1, cpus.get(1).cpu());
     assertEquals(1_234_500_000L, cpus.get(0).nanos(CpuMode.USER));
@@ -190,10 +187,7 @@ class ModuleGoldenTest {
 
   @Test
   void hostileNamesAreUnescapedToTheirBytes() throws IOException {
-    @SuppressWarnings("unchecked")
-    List<ProcessSample> procs =
-        (List<ProcessSample>)
-            parseByPrefix(TestFiles.resource("/golden/module/vmwatch_procs-hostile-names"));
+    List<ProcessSample> procs = parsed("/golden/module/vmwatch_procs-hostile-names");
     assertEquals(8, procs.size());
     assertEquals(
         List.of(
