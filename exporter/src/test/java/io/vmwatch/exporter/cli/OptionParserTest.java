@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vmwatch.exporter.collect.CollectorTable;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -136,6 +142,36 @@ class OptionParserTest {
     // the last of several values wins, as before
     assertEquals(
         5, run("--collector.processes.top=3", "--collector.processes.top=5").processesTop());
+  }
+
+  /** The flags of --help and of the README's flag table are the same. */
+  @Test
+  void helpAndReadmeListTheSameFlags() throws IOException {
+    String readme =
+        Files.readString(Path.of(System.getProperty("vmwatch.root"), "exporter", "README.md"));
+    int from = readme.indexOf("\n## Flags\n");
+    int to = readme.indexOf("\n#", from + 2);
+    Set<String> inReadme = new TreeSet<>();
+    for (String line : readme.substring(from, to).split("\n")) {
+      if (line.startsWith("| `-")) {
+        Matcher flag = Pattern.compile("`(-[^`= ]+)").matcher(line.split("\\|")[1]);
+        while (flag.find()) {
+          inReadme.add(flag.group(1));
+        }
+      }
+    }
+    Set<String> inHelp = new TreeSet<>();
+    Matcher flag =
+        Pattern.compile("(?m)^ +(?:(-\\w), )? *(--(?:\\[no-])?[\\w.-]+)")
+            .matcher(OptionParser.usage(CollectorTable.flags()));
+    while (flag.find()) {
+      if (flag.group(1) != null) {
+        inHelp.add(flag.group(1));
+      }
+      inHelp.add(flag.group(2));
+    }
+    assertTrue(inHelp.contains("--[no-]collector.cpu"), inHelp.toString());
+    assertEquals(inHelp, inReadme);
   }
 
   @Test
