@@ -150,8 +150,12 @@ public final class OptionParser {
     } catch (CommandLine.MissingParameterException e) {
       throw new UsageException("flag " + flagName(e.getMissing().get(0)) + " needs a value");
     } catch (ParameterException e) {
-      throw new UsageException(
-          "bad " + flagName(e.getArgSpec()) + " '" + e.getValue() + "': expected true or false");
+      if (e.getArgSpec() instanceof OptionSpec option && option.negatable()) {
+        throw new UsageException(
+            "bad " + flagName(e.getArgSpec()) + " '" + e.getValue() + "': expected true or false");
+      }
+      // a value for a flag that takes none (--help=x, --version=1)
+      throw new UsageException("flag " + flagName(e.getArgSpec()) + " takes no value");
     }
     if (result.isUsageHelpRequested()) {
       return new Help();
@@ -180,6 +184,7 @@ public final class OptionParser {
     CommandLine command = new CommandLine(flags);
     command.setExpandAtFiles(false);
     command.setOverwrittenOptionsAllowed(true);
+    command.setPosixClusteredShortOptionsAllowed(false);
     CommandSpec spec = command.getCommandSpec();
     // picocli's own negation pattern does not match names with dots
     spec.negatableOptionTransformer(

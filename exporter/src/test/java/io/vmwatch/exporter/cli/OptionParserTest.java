@@ -119,6 +119,8 @@ class OptionParserTest {
         "plain|unexpected argument 'plain' (flags start with --; see --help)",
         "--|unexpected argument '--' (flags start with --; see --help)",
         "--no-collector.cpu=true|flag --no-collector.cpu takes no value",
+        "--help=x|flag --help takes no value",
+        "-hx|unexpected argument '-hx' (flags start with --; see --help)",
         "--collector.cpu=yes|bad --collector.cpu 'yes': expected true or false",
         "--collector.processes.top=ten|bad --collector.processes.top 'ten': not a whole number",
         "--web.max-threads=65|bad --web.max-threads '65': must be between 1 and 64",
