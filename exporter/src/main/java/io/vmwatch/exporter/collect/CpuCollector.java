@@ -12,7 +12,6 @@ import io.vmwatch.exporter.source.CpuMode;
 import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.Source;
 import io.vmwatch.exporter.source.SourceKind;
-import io.vmwatch.exporter.source.SourceSwitch;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,10 +33,9 @@ public final class CpuCollector implements FamilySamples<List<CpuTimes>> {
   private final Map<Long, MonotonicCounter> counters = new HashMap<>();
 
   static FamilyCollector create(Options options) {
-    return new SwitchingCollector<>(
-        new SourceSwitch<>(
-            new ModuleFileSource<>(options.procfs(), MODULE, CpuCollector::parseModule),
-            Source.procfs(new ProcfsStat(options.procfs())::cpus)),
+    return SwitchingCollector.of(
+        new ModuleFileSource<>(options.procfs(), MODULE, CpuCollector::parseModule),
+        Source.procfs(new ProcfsStat(options.procfs())::cpus),
         new CpuCollector());
   }
 

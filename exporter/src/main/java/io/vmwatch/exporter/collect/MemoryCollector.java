@@ -11,7 +11,6 @@ import io.vmwatch.exporter.procfs.ProcfsMeminfo;
 import io.vmwatch.exporter.source.MemoryInfo;
 import io.vmwatch.exporter.source.Source;
 import io.vmwatch.exporter.source.SourceKind;
-import io.vmwatch.exporter.source.SourceSwitch;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +29,10 @@ public final class MemoryCollector implements FamilySamples<MemoryInfo> {
 
   static FamilyCollector create(Options options) {
     ProcfsMeminfo meminfo = new ProcfsMeminfo(options.procfs());
-    return new SwitchingCollector<>(
-        new SourceSwitch<>(
-            new ModuleFileSource<>(
-                options.procfs(), MODULE, module -> parseModule(module, meminfo.read())),
-            Source.procfs(meminfo::read)),
+    return SwitchingCollector.of(
+        new ModuleFileSource<>(
+            options.procfs(), MODULE, module -> parseModule(module, meminfo.read())),
+        Source.procfs(meminfo::read),
         new MemoryCollector());
   }
 

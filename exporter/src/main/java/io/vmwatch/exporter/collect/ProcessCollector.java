@@ -15,7 +15,6 @@ import io.vmwatch.exporter.source.ProcessDetails;
 import io.vmwatch.exporter.source.ProcessSample;
 import io.vmwatch.exporter.source.Source;
 import io.vmwatch.exporter.source.SourceKind;
-import io.vmwatch.exporter.source.SourceSwitch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,10 +86,9 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
   static FamilyCollector create(Options options) {
     Path procfs = options.procfs();
     ProcfsProcesses table = new ProcfsProcesses(procfs);
-    return new SwitchingCollector<>(
-        new SourceSwitch<>(
-            new ModuleFileSource<>(procfs, MODULE, ProcessCollector::parseModule),
-            Source.procfs(table::read)),
+    return SwitchingCollector.of(
+        new ModuleFileSource<>(procfs, MODULE, ProcessCollector::parseModule),
+        Source.procfs(table::read),
         new ProcessCollector(
             new ProcfsStat(procfs),
             new UserNames(options.passwd()),

@@ -1,6 +1,5 @@
 package io.vmwatch.exporter.source;
 
-import io.vmwatch.exporter.module.ModuleFileSource;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -17,11 +16,6 @@ public final class SourceSwitch<T> {
   private final Source<T> moduleSource;
   private final Source<T> procfsSource;
   private Source<T> current;
-
-  /** The module file's source while the file exists, {@code procfsSource} otherwise. */
-  public SourceSwitch(ModuleFileSource<T> moduleSource, Source<T> procfsSource) {
-    this(moduleSource.file(), moduleSource, procfsSource);
-  }
 
   /**
    * @param moduleFile the file whose presence picks {@code moduleSource}
