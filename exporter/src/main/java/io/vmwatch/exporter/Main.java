@@ -4,21 +4,8 @@ import io.prometheus.client.CollectorRegistry;
 import io.vmwatch.exporter.cli.OptionParser;
 import io.vmwatch.exporter.cli.Options;
 import io.vmwatch.exporter.cli.UsageException;
-import io.vmwatch.exporter.collect.CpuCollector;
+import io.vmwatch.exporter.collect.CollectorTable;
 import io.vmwatch.exporter.collect.ExporterCollector;
-import io.vmwatch.exporter.collect.FamilyCollector;
-import io.vmwatch.exporter.collect.MemoryCollector;
-import io.vmwatch.exporter.collect.ProcessCollector;
-import io.vmwatch.exporter.collect.SwitchingCollector;
-import io.vmwatch.exporter.collect.UserNames;
-import io.vmwatch.exporter.module.ModuleCpuSource;
-import io.vmwatch.exporter.module.ModuleMemorySource;
-import io.vmwatch.exporter.module.ModuleProcessSource;
-import io.vmwatch.exporter.procfs.ProcfsCpuSource;
-import io.vmwatch.exporter.procfs.ProcfsMemorySource;
-import io.vmwatch.exporter.procfs.ProcfsProcessSource;
-import io.vmwatch.exporter.procfs.ProcfsStat;
-import io.vmwatch.exporter.source.SourceSwitch;
 import io.vmwatch.exporter.web.InvalidWebConfigException;
 import io.vmwatch.exporter.web.WebConfig;
 import io.vmwatch.exporter.web.WebConfigLoader;
@@ -26,9 +13,6 @@ import io.vmwatch.exporter.web.WebServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
@@ -45,14 +29,14 @@ public final class Main {
     String version = version();
     OptionParser.Request request;
     try {
-      request = OptionParser.parse(args);
+      request = OptionParser.parse(args, CollectorTable.flags());
     } catch (UsageException e) {
       System.err.println("vmwatch-exporter: error: " + e.getMessage());
       System.exit(2);
       return;
     }
     if (request instanceof OptionParser.Help) {
-      System.out.print(OptionParser.usage());
+      System.out.print(OptionParser.usage(CollectorTable.flags()));
       return;
     }
     if (request instanceof OptionParser.Version) {
@@ -67,7 +51,7 @@ public final class Main {
               ? WebConfig.NONE
               : WebConfigLoader.load(options.webConfigFile());
       CollectorRegistry registry = new CollectorRegistry();
-      registry.register(new ExporterCollector(families(options), version));
+      registry.register(new ExporterCollector(CollectorTable.enabled(options), version));
       InetSocketAddress address =
           options.listenHost().isEmpty()
               ? new InetSocketAddress(options.listenPort())
@@ -117,39 +101,6 @@ public final class Main {
                   stopped.countDown();
                 }));
     stopped.await();
-  }
-
-  static List<FamilyCollector> families(Options options) {
-    Path procfs = options.procfs();
-    List<FamilyCollector> families = new ArrayList<>();
-    if (options.cpu()) {
-      ModuleCpuSource module = new ModuleCpuSource(procfs);
-      families.add(
-          new SwitchingCollector<>(
-              new SourceSwitch<>(module.file(), module, new ProcfsCpuSource(procfs)),
-              new CpuCollector()));
-    }
-    if (options.memory()) {
-      ModuleMemorySource module = new ModuleMemorySource(procfs);
-      families.add(
-          new SwitchingCollector<>(
-              new SourceSwitch<>(module.file(), module, new ProcfsMemorySource(procfs)),
-              new MemoryCollector()));
-    }
-    if (options.processes()) {
-      ModuleProcessSource module = new ModuleProcessSource(procfs);
-      ProcfsProcessSource procfsSource = new ProcfsProcessSource(procfs);
-      families.add(
-          new SwitchingCollector<>(
-              new SourceSwitch<>(module.file(), module, procfsSource),
-              new ProcessCollector(
-                  new ProcfsStat(procfs),
-                  new UserNames(options.passwd()),
-                  procfsSource,
-                  options.processesTop(),
-                  options.processesAncestorDepth())));
-    }
-    return families;
   }
 
   static String version() {

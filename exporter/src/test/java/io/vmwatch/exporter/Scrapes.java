@@ -5,6 +5,7 @@ import io.prometheus.client.exporter.common.TextFormat;
 import io.vmwatch.exporter.cli.OptionParser;
 import io.vmwatch.exporter.cli.Options;
 import io.vmwatch.exporter.cli.UsageException;
+import io.vmwatch.exporter.collect.CollectorTable;
 import io.vmwatch.exporter.collect.ExporterCollector;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -25,8 +26,9 @@ public final class Scrapes {
             List.of("--path.procfs=" + procfs, "--path.passwd=" + TestFiles.fixturePasswd()));
     args.addAll(List.of(extraFlags));
     Options options =
-        ((OptionParser.Run) OptionParser.parse(args.toArray(String[]::new))).options();
-    registry.register(new ExporterCollector(Main.families(options), "test"));
+        ((OptionParser.Run) OptionParser.parse(args.toArray(String[]::new), CollectorTable.flags()))
+            .options();
+    registry.register(new ExporterCollector(CollectorTable.enabled(options), "test"));
   }
 
   public String text() {

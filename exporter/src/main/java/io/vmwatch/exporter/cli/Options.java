@@ -1,6 +1,7 @@
 package io.vmwatch.exporter.cli;
 
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * The exporter's settings, from the command line.
@@ -13,9 +14,7 @@ import java.nio.file.Path;
  * @param webConfigFile exporter-toolkit web configuration, or null
  * @param processesTop N of the per-process top lists
  * @param processesAncestorDepth levels of ancestors exported above each top process
- * @param cpu whether the cpu collector runs
- * @param memory whether the memory collector runs
- * @param processes whether the processes collector runs
+ * @param collectors names of the collectors that run
  * @param maxThreads size of the HTTP server's thread pool
  */
 public record Options(
@@ -27,7 +26,9 @@ public record Options(
     Path webConfigFile,
     int processesTop,
     int processesAncestorDepth,
-    boolean cpu,
-    boolean memory,
-    boolean processes,
-    int maxThreads) {}
+    Set<String> collectors,
+    int maxThreads) {
+  public Options {
+    collectors = Set.copyOf(collectors);
+  }
+}

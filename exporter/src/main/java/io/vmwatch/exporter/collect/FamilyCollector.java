@@ -5,11 +5,11 @@ import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.util.List;
 
-/** One metric family (cpu, memory, processes). Called by one thread at a time. */
+/**
+ * One collector of the {@link CollectorTable} (cpu, memory, processes), once built. Called by one
+ * thread at a time.
+ */
 public interface FamilyCollector {
-  /** The value of the {@code collector} label. */
-  String name();
-
   /** Picks the source for this scrape (module file present or not) and reports it. */
   SourceKind chooseSource();
 

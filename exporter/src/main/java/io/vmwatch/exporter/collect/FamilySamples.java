@@ -5,11 +5,8 @@ import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.util.List;
 
-/** Builds one family's metric samples from one reading of its source. */
+/** Builds one collector's metric families from one reading of its source. */
 public interface FamilySamples<T> {
-  /** The value of the {@code collector} label. */
-  String name();
-
   /** The samples for {@code reading}, which {@code source} answered. */
   List<MetricFamilySamples> build(T reading, SourceKind source) throws IOException;
 }

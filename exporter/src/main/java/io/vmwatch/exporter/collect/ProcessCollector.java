@@ -3,24 +3,34 @@ package io.vmwatch.exporter.collect;
 import io.prometheus.client.Collector.MetricFamilySamples;
 import io.prometheus.client.CounterMetricFamily;
 import io.prometheus.client.GaugeMetricFamily;
+import io.vmwatch.exporter.cli.Options;
+import io.vmwatch.exporter.module.ModuleFile;
+import io.vmwatch.exporter.module.ModuleFileSource;
+import io.vmwatch.exporter.module.ModuleFormat;
+import io.vmwatch.exporter.module.ModuleFormatException;
+import io.vmwatch.exporter.module.NameEscape;
+import io.vmwatch.exporter.procfs.ProcfsProcesses;
 import io.vmwatch.exporter.procfs.ProcfsStat;
 import io.vmwatch.exporter.source.ProcessDetails;
 import io.vmwatch.exporter.source.ProcessSample;
+import io.vmwatch.exporter.source.Source;
 import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Process counts by state, the thread total, and per-process series for the union of the top N
- * processes by recent CPU use and the top N by resident memory, plus their ancestors up to pid 1
- * (bounded by depth) so that the exported processes form a connected tree, listed in tree order by
- * {@code vmwatch_process_tree_order}.
+ * The processes collector, from {@code <procfs>/vmwatch_procs} while the module is loaded (and
+ * readable), else from {@code <procfs>/[pid]/stat} completed by {@code status} for the exported
+ * processes: process counts by state, the thread total, and per-process series for the union of the
+ * top N processes by recent CPU use and the top N by resident memory, plus their ancestors up to
+ * pid 1 (bounded by depth) so that the exported processes form a connected tree, listed in tree
+ * order by {@code vmwatch_process_tree_order}.
  *
  * <p>Recent CPU use of a process is the growth of its CPU seconds since the previous scrape. A
  * process not seen at the previous scrape (a new pid, a reused pid with another start time, or
@@ -32,6 +42,14 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
 
   /** cpu, rss, threads, start time, info and tree order; an ancestor has one more, its marker. */
   static final int SERIES_PER_PROCESS = 6;
+
+  /** {@code <procfs>/vmwatch_procs}: the whole process table, one record per process. */
+  public static final ModuleFormat MODULE =
+      new ModuleFormat(
+          "vmwatch_procs",
+          "1",
+          "pid ppid uid state threads rss_bytes vsize_bytes utime_ns stime_ns start_time_ns name",
+          11);
 
   private final ProcfsStat stat;
   private final UserNames users;
@@ -65,9 +83,18 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     this.ancestorDepth = ancestorDepth;
   }
 
-  @Override
-  public String name() {
-    return "processes";
+  static FamilyCollector create(Options options) {
+    Path procfs = options.procfs();
+    ProcfsProcesses table = new ProcfsProcesses(procfs);
+    return SwitchingCollector.of(
+        new ModuleFileSource<>(procfs, MODULE, ProcessCollector::parseModule),
+        Source.procfs(table::read),
+        new ProcessCollector(
+            new ProcfsStat(procfs),
+            new UserNames(options.passwd()),
+            table,
+            options.processesTop(),
+            options.processesAncestorDepth()));
   }
 
   @Override
@@ -147,7 +174,7 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
             "Row of the process in tree order (each process under its parent, busiest branch first); "
                 + "tree is the name indented by its depth.",
             List.of("pid", "name", "tree"));
-    boolean[] chosen = selected(processes, recentCpu);
+    boolean[] chosen = TopProcesses.of(processes, recentCpu, top);
     boolean[] ancestors = Ancestors.of(processes, chosen, ancestorDepth);
     Exported exported = exported(processes, chosen, ancestors);
     long[] counts = new long[2];
@@ -218,29 +245,60 @@ public final class ProcessCollector implements FamilySamples<List<ProcessSample>
     return new Exported(Arrays.copyOf(exported, count), samples);
   }
 
-  /** Marks the union of the top N by recent CPU and the top N by RSS. */
-  private boolean[] selected(List<ProcessSample> processes, double[] recentCpu) {
-    int n = processes.size();
-    boolean[] chosen = new boolean[n];
-    if (top <= 0 || n == 0) {
-      return chosen;
+  /** The records of {@link #MODULE}, every sample complete. */
+  public static List<ProcessSample> parseModule(ModuleFile module) throws ModuleFormatException {
+    List<ProcessSample> processes = new ArrayList<>(module.recordCount());
+    for (int i = 0; i < module.recordCount(); i++) {
+      String state = module.text(i, 3);
+      if (state.length() != 1 || !Character.isLetter(state.charAt(0))) {
+        throw module.error(i, "state '" + state + "' is not one letter");
+      }
+      String escaped = module.text(i, 10);
+      String name = NameEscape.decode(escaped);
+      if (name == null) {
+        throw module.error(
+            i, "name '" + escaped + "' has a backslash not followed by three octal digits");
+      }
+      processes.add(
+          new ProcessSample(
+              intField(module, i, 0),
+              intField(module, i, 1),
+              uidField(module, i),
+              state.charAt(0),
+              intField(module, i, 4),
+              module.number(i, 5),
+              addExact(module, i, module.number(i, 7), module.number(i, 8)),
+              module.number(i, 9),
+              name));
+      module.number(i, 6); // vsize_bytes: checked, not exported
     }
-    List<Integer> order = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      order.add(i);
+    return processes;
+  }
+
+  private static int intField(ModuleFile module, int index, int field)
+      throws ModuleFormatException {
+    long value = module.number(index, field);
+    if (value > Integer.MAX_VALUE) {
+      throw module.error(
+          index, "field " + (field + 1) + " '" + module.text(index, field) + "' is out of range");
     }
-    order.sort(
-        Comparator.<Integer>comparingDouble(i -> -recentCpu[i])
-            .thenComparingInt(i -> processes.get(i).pid()));
-    for (int k = 0; k < Math.min(top, n); k++) {
-      chosen[order.get(k)] = true;
+    return (int) value;
+  }
+
+  private static long uidField(ModuleFile module, int index) throws ModuleFormatException {
+    long value = module.number(index, 2);
+    if (value > 0xffff_ffffL) {
+      throw module.error(index, "uid '" + module.text(index, 2) + "' is out of range");
     }
-    order.sort(
-        Comparator.<Integer>comparingLong(i -> -processes.get(i).rssBytes())
-            .thenComparingInt(i -> processes.get(i).pid()));
-    for (int k = 0; k < Math.min(top, n); k++) {
-      chosen[order.get(k)] = true;
+    return value;
+  }
+
+  private static long addExact(ModuleFile module, int index, long a, long b)
+      throws ModuleFormatException {
+    long sum = a + b;
+    if (sum < 0) {
+      throw module.error(index, "cpu time out of range");
     }
-    return chosen;
+    return sum;
   }
 }

@@ -39,22 +39,17 @@ public final class ModuleFile {
     this.firstRecordLine = firstRecordLine;
   }
 
-  /**
-   * Reads and checks {@code path}.
-   *
-   * @param name the file name the header must carry, e.g. {@code vmwatch_cpu}
-   * @param version the one format version of that file this reader knows, e.g. {@code 1}
-   * @param columns the exact column line, or null for files without one
-   * @param fieldCount fields every record must have
-   */
-  public static ModuleFile read(
-      Path path, String name, String version, String columns, int fieldCount) throws IOException {
-    return parse(path, Files.readAllBytes(path), name, version, columns, fieldCount);
+  /** Reads {@code path} and checks it against {@code format}. */
+  public static ModuleFile read(Path path, ModuleFormat format) throws IOException {
+    return parse(path, Files.readAllBytes(path), format);
   }
 
-  static ModuleFile parse(
-      Path path, byte[] bytes, String name, String version, String columns, int fieldCount)
+  static ModuleFile parse(Path path, byte[] bytes, ModuleFormat format)
       throws ModuleFormatException {
+    String name = format.name();
+    String version = format.version();
+    String columns = format.columns();
+    int fieldCount = format.fields();
     int lines = 0;
     for (byte b : bytes) {
       if (b == '\n') {

@@ -6,39 +6,37 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A family read from one vmwatch module file, {@code <procfs>/<name>}, in one format version
- * (kernel-modules/FORMAT.md): subclasses turn the checked records into their type.
+ * A family read from one vmwatch module file, {@code <procfs>/<name>}: the file is checked against
+ * its {@link ModuleFormat}, then its records become the family's reading.
  */
-public abstract class ModuleFileSource<T> implements Source<T> {
-  private final Path file;
-  private final String name;
-  private final String version;
-  private final String columns;
-  private final int fields;
-
-  /**
-   * @param columns the exact column line, or null for a file without one
-   * @param fields how many fields every record has
-   */
-  protected ModuleFileSource(Path procfs, String name, String version, String columns, int fields) {
-    this.file = procfs.resolve(name);
-    this.name = name;
-    this.version = version;
-    this.columns = columns;
-    this.fields = fields;
+public final class ModuleFileSource<T> implements Source<T> {
+  /** Turns the checked records of a module file into a family's reading. */
+  @FunctionalInterface
+  public interface Records<T> {
+    T parse(ModuleFile file) throws IOException;
   }
 
-  public final Path file() {
+  private final Path file;
+  private final ModuleFormat format;
+  private final Records<T> records;
+
+  public ModuleFileSource(Path procfs, ModuleFormat format, Records<T> records) {
+    this.file = procfs.resolve(format.name());
+    this.format = format;
+    this.records = records;
+  }
+
+  public Path file() {
     return file;
   }
 
   @Override
-  public final SourceKind kind() {
+  public SourceKind kind() {
     return SourceKind.MODULE;
   }
 
-  /** The file, read in one go and checked against its header, columns and field count. */
-  protected final ModuleFile readFile() throws IOException {
-    return ModuleFile.read(file, name, version, columns, fields);
+  @Override
+  public T read() throws IOException {
+    return records.parse(format.read(file));
   }
 }

@@ -17,6 +17,9 @@ public final class SourceSwitch<T> {
   private final Source<T> procfsSource;
   private Source<T> current;
 
+  /**
+   * @param moduleFile the file whose presence picks {@code moduleSource}
+   */
   public SourceSwitch(Path moduleFile, Source<T> moduleSource, Source<T> procfsSource) {
     this.moduleFile = moduleFile;
     this.moduleSource = moduleSource;

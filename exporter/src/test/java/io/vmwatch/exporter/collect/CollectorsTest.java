@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prometheus.client.CounterMetricFamily;
 import io.vmwatch.exporter.Scrapes;
 import io.vmwatch.exporter.TestFiles;
-import io.vmwatch.exporter.module.ModuleCpuSource;
-import io.vmwatch.exporter.procfs.ProcfsCpuSource;
+import io.vmwatch.exporter.module.ModuleFileSource;
+import io.vmwatch.exporter.procfs.ProcfsStat;
+import io.vmwatch.exporter.source.Source;
 import io.vmwatch.exporter.source.SourceKind;
 import io.vmwatch.exporter.source.SourceSwitch;
 import java.nio.charset.StandardCharsets;
@@ -157,8 +158,8 @@ class CollectorsTest {
         new SwitchingCollector<>(
             new SourceSwitch<>(
                 procfs.resolve("vmwatch_cpu"),
-                new ModuleCpuSource(unloaded),
-                new ProcfsCpuSource(procfs)),
+                new ModuleFileSource<>(unloaded, CpuCollector.MODULE, CpuCollector::parseModule),
+                Source.procfs(new ProcfsStat(procfs)::cpus)),
             new CpuCollector());
     assertEquals(SourceKind.MODULE, cpu.chooseSource());
     CounterMetricFamily seconds = (CounterMetricFamily) cpu.collect().get(0);

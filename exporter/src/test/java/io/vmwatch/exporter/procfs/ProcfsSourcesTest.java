@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmwatch.exporter.TestFiles;
-import io.vmwatch.exporter.module.ModuleCpuSource;
-import io.vmwatch.exporter.module.ModuleMemorySource;
-import io.vmwatch.exporter.module.ModuleProcessSource;
+import io.vmwatch.exporter.collect.CpuCollector;
+import io.vmwatch.exporter.collect.MemoryCollector;
+import io.vmwatch.exporter.collect.ProcessCollector;
+import io.vmwatch.exporter.module.ModuleFileSource;
 import io.vmwatch.exporter.source.CpuMode;
 import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.ProcessSample;
@@ -59,9 +60,11 @@ class ProcfsSourcesTest {
 
   @Test
   void procfsAndModuleAgreeOnTheFixture() throws IOException {
-    ProcfsProcessSource procfsSource = new ProcfsProcessSource(fixture, 4096);
+    ProcfsProcesses procfsSource = new ProcfsProcesses(fixture, 4096);
     List<ProcessSample> procfs = procfsSource.read();
-    List<ProcessSample> module = new ModuleProcessSource(fixture).read();
+    List<ProcessSample> module =
+        new ModuleFileSource<>(fixture, ProcessCollector.MODULE, ProcessCollector::parseModule)
+            .read();
     // pid 4000 is listed but its files are gone: it is left out, not an error
     assertEquals(
         module.stream().map(ProcessSample::pid).toList(),
@@ -82,9 +85,17 @@ class ProcfsSourcesTest {
               && m.cpuNanos() - p.cpuNanos() < 2 * ProcfsStat.NANOS_PER_TICK,
           "module ns round down to procfs ticks for pid " + m.pid());
     }
-    assertEquals(new ModuleMemorySource(fixture).read(), new ProcfsMemorySource(fixture).read());
-    List<CpuTimes> cpus = new ProcfsCpuSource(fixture).read();
-    List<CpuTimes> moduleCpus = new ModuleCpuSource(fixture).read();
+    ProcfsMeminfo meminfo = new ProcfsMeminfo(fixture);
+    assertEquals(
+        new ModuleFileSource<>(
+                fixture,
+                MemoryCollector.MODULE,
+                m -> MemoryCollector.parseModule(m, meminfo.read()))
+            .read(),
+        meminfo.read());
+    List<CpuTimes> cpus = new ProcfsStat(fixture).cpus();
+    List<CpuTimes> moduleCpus =
+        new ModuleFileSource<>(fixture, CpuCollector.MODULE, CpuCollector::parseModule).read();
     assertEquals(2, cpus.size());
     assertEquals(4868 * ProcfsStat.NANOS_PER_TICK, cpus.get(0).nanos(CpuMode.USER));
     assertEquals(
@@ -96,7 +107,7 @@ class ProcfsSourcesTest {
   void processVanishingBetweenListingAndStatIsLeftOut(@TempDir Path dir) throws IOException {
     Path procfs = TestFiles.copyFixture(dir);
     Files.delete(procfs.resolve("812/stat"));
-    ProcfsProcessSource source = new ProcfsProcessSource(procfs);
+    ProcfsProcesses source = new ProcfsProcesses(procfs);
     List<ProcessSample> processes = source.read();
     assertEquals(
         List.of(1, 2, 15, 900, 901, 902, 903), processes.stream().map(ProcessSample::pid).toList());
@@ -130,7 +141,7 @@ class ProcfsSourcesTest {
    */
   @Test
   void completedSamplesEqualStatAndStatus() throws IOException {
-    ProcfsProcessSource source = new ProcfsProcessSource(fixture, 4096);
+    ProcfsProcesses source = new ProcfsProcesses(fixture, 4096);
     for (ProcessSample p : source.read()) {
       assertEquals(statAndStatus(fixture, p.pid()), source.complete(p), "pid " + p.pid());
       assertEquals(p.threads(), source.complete(p).threads(), "stat's thread count is status's");
@@ -146,7 +157,7 @@ class ProcfsSourcesTest {
     try {
       int pid = (int) sleeper.pid();
       Path proc = Path.of("/proc");
-      ProcfsProcessSource source = new ProcfsProcessSource(proc);
+      ProcfsProcesses source = new ProcfsProcesses(proc);
       // until sleep has settled: exec done, the same status twice in a row
       ProcessSample expected = null;
       ProcessSample before = null;
@@ -174,11 +185,11 @@ class ProcfsSourcesTest {
   @Test
   void realProcHasThisProcess() throws IOException {
     long self = ProcessHandle.current().pid();
-    List<ProcessSample> processes = new ProcfsProcessSource(Path.of("/proc")).read();
+    List<ProcessSample> processes = new ProcfsProcesses(Path.of("/proc")).read();
     assertTrue(processes.size() > 1);
     ProcessSample me = processes.stream().filter(p -> p.pid() == self).findFirst().orElseThrow();
     assertTrue(me.threads() > 1 && me.rssBytes() > 0, me.toString());
-    assertTrue(new ProcfsCpuSource(Path.of("/proc")).read().size() >= 1);
-    assertTrue(new ProcfsMemorySource(Path.of("/proc")).read().totalBytes() > 0);
+    assertTrue(new ProcfsStat(Path.of("/proc")).cpus().size() >= 1);
+    assertTrue(new ProcfsMeminfo(Path.of("/proc")).read().totalBytes() > 0);
   }
 }

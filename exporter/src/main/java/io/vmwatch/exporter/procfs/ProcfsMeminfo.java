@@ -1,8 +1,6 @@
 package io.vmwatch.exporter.procfs;
 
 import io.vmwatch.exporter.source.MemoryInfo;
-import io.vmwatch.exporter.source.MemorySource;
-import io.vmwatch.exporter.source.SourceKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,19 +9,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** System memory from {@code <procfs>/meminfo} (KiB there, bytes here). */
-public final class ProcfsMemorySource implements MemorySource {
+public final class ProcfsMeminfo {
   private final Path file;
 
-  public ProcfsMemorySource(Path procfs) {
+  public ProcfsMeminfo(Path procfs) {
     this.file = procfs.resolve("meminfo");
   }
 
-  @Override
-  public SourceKind kind() {
-    return SourceKind.PROCFS;
-  }
-
-  @Override
   public MemoryInfo read() throws IOException {
     Map<String, Long> kib = new HashMap<>();
     for (String line :

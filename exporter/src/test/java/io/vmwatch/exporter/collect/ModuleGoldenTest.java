@@ -1,4 +1,4 @@
-package io.vmwatch.exporter.module;
+package io.vmwatch.exporter.collect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vmwatch.exporter.TestFiles;
+import io.vmwatch.exporter.module.ModuleFormatException;
+import io.vmwatch.exporter.module.NameEscape;
 import io.vmwatch.exporter.source.CpuMode;
 import io.vmwatch.exporter.source.CpuTimes;
 import io.vmwatch.exporter.source.MemoryInfo;
@@ -29,28 +31,24 @@ class ModuleGoldenTest {
   /** Parses a module file with the parser its name prefix selects. */
   static Object parseByPrefix(Path file) throws IOException {
     String name = file.getFileName().toString();
-    if (name.startsWith(ModuleCpuSource.NAME)) {
-      return ModuleCpuSource.parse(
-          ModuleFile.read(
-              file, ModuleCpuSource.NAME, ModuleCpuSource.VERSION, ModuleCpuSource.COLUMNS, 9));
+    if (name.startsWith(CpuCollector.MODULE.name())) {
+      return CpuCollector.parseModule(CpuCollector.MODULE.read(file));
     }
-    if (name.startsWith(ModuleMemorySource.NAME)) {
-      return ModuleMemorySource.parse(
-          ModuleFile.read(file, ModuleMemorySource.NAME, ModuleMemorySource.VERSION, null, 2),
-          0,
-          0);
+    if (name.startsWith(MemoryCollector.MODULE.name())) {
+      return MemoryCollector.parseModule(
+          MemoryCollector.MODULE.read(file), new MemoryInfo(0, 0, 0, 0, 0, 0, 0));
     }
-    if (name.startsWith(ModuleProcessSource.NAME)) {
-      return ModuleProcessSource.parse(
-          ModuleFile.read(
-              file,
-              ModuleProcessSource.NAME,
-              ModuleProcessSource.VERSION,
-              ModuleProcessSource.COLUMNS,
-              11));
+    if (name.startsWith(ProcessCollector.MODULE.name())) {
+      return ProcessCollector.parseModule(ProcessCollector.MODULE.read(file));
     }
     throw new AssertionError(
         file + ": name does not start with vmwatch_cpu, vmwatch_mem or vmwatch_procs");
+  }
+
+  /** The golden resource parsed by {@link #parseByPrefix}, as the type its prefix gives. */
+  @SuppressWarnings("unchecked")
+  private static <T> T parsed(String resource) throws IOException {
+    return (T) parseByPrefix(TestFiles.resource(resource));
   }
 
   private static Stream<Path> filesIn(String folder) throws IOException {
@@ -64,17 +62,20 @@ class ModuleGoldenTest {
     return files.stream();
   }
 
+  /** A check of one golden file. */
+  private interface FileCheck {
+    void check(Path file) throws Throwable;
+  }
+
+  /** One dynamic test per file, named after it. */
+  private static Stream<DynamicTest> eachFile(Stream<Path> files, FileCheck check) {
+    return files.map(
+        file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> check.check(file)));
+  }
+
   @TestFactory
   Stream<DynamicTest> everyGoodGoldenFileParses() throws IOException {
-    return filesIn("/golden/module")
-        .map(
-            file ->
-                DynamicTest.dynamicTest(
-                    file.getFileName().toString(),
-                    () -> {
-                      Object parsed = parseByPrefix(file);
-                      assertNotNull(parsed);
-                    }));
+    return eachFile(filesIn("/golden/module"), file -> assertNotNull(parseByPrefix(file)));
   }
 
   /** Why each file of golden/malformed is rejected: the line and the reason after the file name. */
@@ -82,7 +83,7 @@ class ModuleGoldenTest {
       Map.ofEntries(
           Map.entry(
               "vmwatch_cpu-columns-differ",
-              ":2: column line differs from '" + ModuleCpuSource.COLUMNS + "'"),
+              ":2: column line differs from '" + CpuCollector.MODULE.columns() + "'"),
           Map.entry("vmwatch_cpu-double-space", ":3: expected 9 fields, got 10"),
           Map.entry("vmwatch_cpu-empty", ": empty file"),
           Map.entry("vmwatch_cpu-exponent", ":3: field 2 '1e3' is not an unsigned number"),
@@ -110,11 +111,11 @@ class ModuleGoldenTest {
               "vmwatch_procs-cut-mid-record", ":4: cut short: last line has no newline (no 'end')"),
           Map.entry(
               "vmwatch_procs-header-only",
-              ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+              ":2: column line differs from '" + ProcessCollector.MODULE.columns() + "'"),
           Map.entry("vmwatch_procs-long-state", ":3: state 'SS' is not one letter"),
           Map.entry(
               "vmwatch_procs-old-columns",
-              ":2: column line differs from '" + ModuleProcessSource.COLUMNS + "'"),
+              ":2: column line differs from '" + ProcessCollector.MODULE.columns() + "'"),
           Map.entry(
               "vmwatch_procs-raw-non-ascii",
               ":3: byte 0xc3 is not allowed (printable US-ASCII only)"),
@@ -132,35 +133,26 @@ class ModuleGoldenTest {
             .map(file -> file.getFileName().toString())
             .collect(Collectors.toCollection(TreeSet::new)),
         "every malformed file has its expected reason here, and every reason its file");
-    return files.stream()
-        .map(
-            file ->
-                DynamicTest.dynamicTest(
-                    file.getFileName().toString(),
-                    () -> {
-                      ModuleFormatException e =
-                          assertThrows(ModuleFormatException.class, () -> parseByPrefix(file));
-                      assertEquals(
-                          file + MALFORMED_REASONS.get(file.getFileName().toString()),
-                          e.getMessage());
-                    }));
+    return eachFile(
+        files.stream(),
+        file ->
+            assertEquals(
+                file + MALFORMED_REASONS.get(file.getFileName().toString()),
+                assertThrows(ModuleFormatException.class, () -> parseByPrefix(file)).getMessage()));
   }
 
   /** Files captured from a real kernel by the kernel-modules tests (a missing folder fails). */
   @TestFactory
   Stream<DynamicTest> everyKernelCapturedFileParses() throws IOException {
-    return filesIn("/golden/kernel")
-        .map(
-            file ->
-                DynamicTest.dynamicTest(
-                    file.getFileName().toString(),
-                    () -> {
-                      Object parsed = parseByPrefix(file);
-                      if (parsed instanceof List<?> list
-                          && file.getFileName().toString().startsWith("vmwatch_cpu")) {
-                        assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
-                      }
-                    }));
+    return eachFile(
+        filesIn("/golden/kernel"),
+        file -> {
+          Object parsed = parseByPrefix(file);
+          if (parsed instanceof List<?> list
+              && file.getFileName().toString().startsWith("vmwatch_cpu")) {
+            assertFalse(list.isEmpty(), "a real kernel has at least one CPU");
+          }
+        });
   }
 
   @Test
@@ -176,10 +168,7 @@ class ModuleGoldenTest {
 
   @Test
   void cpuSpecExampleValues() throws IOException {
-    @SuppressWarnings("unchecked")
-    List<CpuTimes> cpus =
-        (List<CpuTimes>)
-            parseByPrefix(TestFiles.resource("/golden/module/vmwatch_cpu-spec-example"));
+    List<CpuTimes> cpus = parsed("/golden/module/vmwatch_cpu-spec-example");
     assertEquals(2, cpus.size());
     assertEquals(1, cpus.get(1).cpu());
     assertEquals(1_234_500_000L, cpus.get(0).nanos(CpuMode.USER));
@@ -198,10 +187,7 @@ class ModuleGoldenTest {
 
   @Test
   void hostileNamesAreUnescapedToTheirBytes() throws IOException {
-    @SuppressWarnings("unchecked")
-    List<ProcessSample> procs =
-        (List<ProcessSample>)
-            parseByPrefix(TestFiles.resource("/golden/module/vmwatch_procs-hostile-names"));
+    List<ProcessSample> procs = parsed("/golden/module/vmwatch_procs-hostile-names");
     assertEquals(8, procs.size());
     assertEquals(
         List.of(

@@ -2,8 +2,6 @@ package io.vmwatch.exporter.procfs;
 
 import io.vmwatch.exporter.source.ProcessDetails;
 import io.vmwatch.exporter.source.ProcessSample;
-import io.vmwatch.exporter.source.ProcessSource;
-import io.vmwatch.exporter.source.SourceKind;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,26 +17,21 @@ import java.util.List;
  * and the reading of its files (ENOENT or ESRCH) is left out: that is the normal life of a process
  * table, not an error. Any other malformed file fails the read.
  */
-public final class ProcfsProcessSource implements ProcessSource, ProcessDetails {
+public final class ProcfsProcesses implements ProcessDetails {
   private final File procfs;
   private final long pageBytes;
   private final ProcFileReader reader = new ProcFileReader();
 
-  public ProcfsProcessSource(Path procfs) {
+  public ProcfsProcesses(Path procfs) {
     this(procfs, PageSize.ofThisMachine());
   }
 
-  public ProcfsProcessSource(Path procfs, long pageBytes) {
+  public ProcfsProcesses(Path procfs, long pageBytes) {
     this.procfs = procfs.toFile();
     this.pageBytes = pageBytes;
   }
 
-  @Override
-  public SourceKind kind() {
-    return SourceKind.PROCFS;
-  }
-
-  @Override
+  /** The whole table, every sample partial. */
   public synchronized List<ProcessSample> read() throws IOException {
     String[] entries = procfs.list();
     if (entries == null) {
