@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.logging.Logger;
 
 /**
@@ -48,20 +49,14 @@ public final class Archiver implements AutoCloseable {
             database.jdbi(), config.seriesCacheMaxEntries(), clock, metrics::databaseChanged);
     ShortLockDdl ddl =
         new ShortLockDdl(config.ddlLockWait(), 5, Duration.ofSeconds(1), metrics::ddlLockTimeout);
-    PartitionMaintenance rawPartitions =
-        new PartitionMaintenance(
-            database.jdbi(),
-            "samples",
-            config.rawRetention().toMillis(),
-            config.partitionDaysAhead(),
-            ddl);
-    PartitionMaintenance rollupPartitions =
-        new PartitionMaintenance(
-            database.jdbi(),
-            "samples_5m",
-            config.rollupRetention().toMillis(),
-            config.partitionDaysAhead(),
-            ddl);
+    BiFunction<String, Duration, PartitionMaintenance> partitions =
+        (table, retention) ->
+            new PartitionMaintenance(
+                database.jdbi(), table, retention.toMillis(), config.partitionDaysAhead(), ddl);
+    List<PartitionMaintenance> tables =
+        List.of(
+            partitions.apply("samples", config.rawRetention()),
+            partitions.apply("samples_5m", config.rollupRetention()));
     RollupJob rollups = new RollupJob(database.jdbi());
     StaleSeriesRemoval staleSeries =
         new StaleSeriesRemoval(database.jdbi(), config.rawRetention().toMillis());
@@ -122,11 +117,7 @@ public final class Archiver implements AutoCloseable {
     List<Job> jobList = new ArrayList<>();
     jobList.addAll(
         MaintenanceJobs.partitionsAndStaleSeries(
-            config.maintenanceInterval(),
-            clock,
-            List.of(rawPartitions, rollupPartitions),
-            staleSeries,
-            metrics));
+            config.maintenanceInterval(), clock, tables, staleSeries, metrics));
     jobList.add(MaintenanceJobs.rollup(config.rollupInterval(), clock, rollups, metrics));
     this.jobs = new JobScheduler(database::migrate, jobList, metrics);
   }
