@@ -33,6 +33,10 @@ ensure_jar() {
 }
 ensure_jars() { ensure_jar exporter; ensure_jar archiver; }
 
+# The remote-write encoder the archiver benchmarks send with: test code of the archiver (its jar
+# only decodes), compiled by each benchmark beside its own sources against the archiver jar.
+REMOTE_WRITE_ENCODER=$VMWATCH_ROOT/archiver/src/test/java/io/vmwatch/archiver/codec/RemoteWriteEncoder.java
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

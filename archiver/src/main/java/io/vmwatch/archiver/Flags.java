@@ -12,11 +12,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The command line, {@code --name=value} or {@code --name value}. The database password comes from
- * {@code --db.password-file} or the environment variable {@code VMWATCH_DB_PASSWORD}; there is no
- * default password.
+ * The command line, {@code --name=value} or {@code --name value}, parsed by picocli; the flags,
+ * their defaults and help are the table {@link #FLAGS}, the checks of each value are here. The
+ * database password comes from {@code --db.password-file} or the environment variable {@code
+ * VMWATCH_DB_PASSWORD}; there is no default password.
  */
 public final class Flags {
   public static final String PASSWORD_ENV = "VMWATCH_DB_PASSWORD";
@@ -132,31 +139,7 @@ public final class Flags {
 
   public static ArchiverConfig parse(String[] args, Map<String, String> environment)
       throws FlagException {
-    Map<String, String> values = new LinkedHashMap<>();
-    for (Flag flag : FLAGS) {
-      values.put(flag.name(), flag.defaultValue());
-    }
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (!arg.startsWith("--")) {
-        throw new FlagException("unexpected argument '" + arg + "'");
-      }
-      String name = arg.substring(2);
-      String value;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.length) {
-        value = args[++i];
-      } else {
-        throw new FlagException("flag --" + name + " needs a value");
-      }
-      if (!values.containsKey(name)) {
-        throw new FlagException("unknown flag --" + name);
-      }
-      values.put(name, value);
-    }
+    Map<String, String> values = values(args);
     String password = password(values.get("db.password-file"), environment);
     Duration requestTimeout = duration("web.request-timeout", values);
     if (requestTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
@@ -193,6 +176,46 @@ public final class Flags {
             lockWait(values));
     requireHeap(config, Runtime.getRuntime().maxMemory());
     return config;
+  }
+
+  /**
+   * Every flag's value as given, else its default (null: none), parsed by picocli from {@link
+   * #FLAGS}: {@code --name=value} or {@code --name value}; a flag given twice takes the last value.
+   */
+  private static Map<String, String> values(String[] args) throws FlagException {
+    CommandSpec spec = CommandSpec.create();
+    for (Flag flag : FLAGS) {
+      spec.addOption(
+          OptionSpec.builder("--" + flag.name())
+              .type(String.class)
+              .arity("1")
+              .paramLabel("VALUE")
+              .build());
+    }
+    CommandLine line =
+        new CommandLine(spec).setOverwrittenOptionsAllowed(true).setExpandAtFiles(false);
+    try {
+      line.parseArgs(args);
+    } catch (UnmatchedArgumentException e) {
+      String unmatched = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+      if (unmatched.startsWith("--")) {
+        int eq = unmatched.indexOf('=');
+        throw new FlagException(
+            "unknown flag " + (eq < 0 ? unmatched : unmatched.substring(0, eq)));
+      }
+      throw new FlagException("unexpected argument '" + unmatched + "'");
+    } catch (MissingParameterException e) {
+      throw new FlagException(
+          "flag " + ((OptionSpec) e.getMissing().get(0)).longestName() + " needs a value");
+    } catch (ParameterException e) {
+      throw new FlagException(e.getMessage());
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Flag flag : FLAGS) {
+      String given = spec.findOption("--" + flag.name()).getValue();
+      values.put(flag.name(), given != null ? given : flag.defaultValue());
+    }
+    return values;
   }
 
   /** Each write worker needs {@link RequestBudget#MIN_BYTES} of heap beside a full series cache. */

@@ -4,9 +4,39 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 
-/** Field checks shared by the hand-written protobuf decoders of remote write and remote read. */
+/**
+ * Field reading shared by the hand-written protobuf decoders of remote write and remote read: each
+ * reads one field of a known number after checking its wire type against the declaration.
+ */
 final class ProtobufFields {
   private ProtobufFields() {}
+
+  /** Reads one embedded message from a stream limited to its length; may also throw an X. */
+  @FunctionalInterface
+  interface MessageReader<T, X extends Exception> {
+    T read(CodedInputStream in) throws IOException, MalformedRequestException, X;
+  }
+
+  /** An embedded message (length-delimited), read by {@code reader} within its length. */
+  static <T, X extends Exception> T message(
+      CodedInputStream in, int tag, String field, MessageReader<T, X> reader)
+      throws IOException, MalformedRequestException, X {
+    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
+    int limit = in.pushLimit(in.readRawVarint32());
+    T message = reader.read(in);
+    in.popLimit(limit);
+    return message;
+  }
+
+  /**
+   * The stream, positioned at the value of a field of the given wire type: for {@code expect(in,
+   * tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms").readInt64()}.
+   */
+  static CodedInputStream expect(CodedInputStream in, int tag, int wireType, String field)
+      throws MalformedRequestException {
+    requireWireType(tag, wireType, field);
+    return in;
+  }
 
   /** Skips a field this decoder does not know, as protobuf requires. */
   static void skipUnknown(CodedInputStream in, int tag)

@@ -1,6 +1,7 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.requireWireType;
+import static io.vmwatch.archiver.codec.ProtobufFields.expect;
+import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
 
 import com.google.protobuf.CodedInputStream;
@@ -61,18 +62,10 @@ public final class RemoteReadDecoder {
     List<ReadRequest.Query> queries = new ArrayList<>();
     List<Integer> accepted = new ArrayList<>();
     try {
-      while (true) {
-        int tag = in.readTag();
-        if (tag == 0) {
-          break;
-        }
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         switch (WireFormat.getTagFieldNumber(tag)) {
-          case READ_REQUEST_QUERIES -> {
-            requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "ReadRequest.queries");
-            int limit = in.pushLimit(in.readRawVarint32());
-            queries.add(readQuery(in));
-            in.popLimit(limit);
-          }
+          case READ_REQUEST_QUERIES ->
+              queries.add(message(in, tag, "ReadRequest.queries", RemoteReadDecoder::readQuery));
           case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
             if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
               int limit = in.pushLimit(in.readRawVarint32());
@@ -81,9 +74,9 @@ public final class RemoteReadDecoder {
               }
               in.popLimit(limit);
             } else {
-              requireWireType(
-                  tag, WireFormat.WIRETYPE_VARINT, "ReadRequest.accepted_response_types");
-              accepted.add(in.readEnum());
+              accepted.add(
+                  expect(in, tag, WireFormat.WIRETYPE_VARINT, "ReadRequest.accepted_response_types")
+                      .readEnum());
             }
           }
           default -> skipUnknown(in, tag);
@@ -101,26 +94,15 @@ public final class RemoteReadDecoder {
     long start = 0;
     long end = 0;
     List<LabelMatcher> matchers = new ArrayList<>();
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case QUERY_START_TIMESTAMP_MS -> {
-          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms");
-          start = in.readInt64();
-        }
-        case QUERY_END_TIMESTAMP_MS -> {
-          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Query.end_timestamp_ms");
-          end = in.readInt64();
-        }
-        case QUERY_MATCHERS -> {
-          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Query.matchers");
-          int limit = in.pushLimit(in.readRawVarint32());
-          matchers.add(readMatcher(in));
-          in.popLimit(limit);
-        }
+        case QUERY_START_TIMESTAMP_MS ->
+            start =
+                expect(in, tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms").readInt64();
+        case QUERY_END_TIMESTAMP_MS ->
+            end = expect(in, tag, WireFormat.WIRETYPE_VARINT, "Query.end_timestamp_ms").readInt64();
+        case QUERY_MATCHERS ->
+            matchers.add(message(in, tag, "Query.matchers", RemoteReadDecoder::readMatcher));
         default -> skipUnknown(in, tag);
       }
     }
@@ -132,24 +114,18 @@ public final class RemoteReadDecoder {
     int type = 0;
     String name = "";
     String value = "";
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case MATCHER_TYPE -> {
-          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "LabelMatcher.type");
-          type = in.readEnum();
-        }
-        case MATCHER_NAME -> {
-          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.name");
-          name = in.readStringRequireUtf8();
-        }
-        case MATCHER_VALUE -> {
-          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.value");
-          value = in.readStringRequireUtf8();
-        }
+        case MATCHER_TYPE ->
+            type = expect(in, tag, WireFormat.WIRETYPE_VARINT, "LabelMatcher.type").readEnum();
+        case MATCHER_NAME ->
+            name =
+                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.name")
+                    .readStringRequireUtf8();
+        case MATCHER_VALUE ->
+            value =
+                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.value")
+                    .readStringRequireUtf8();
         default -> skipUnknown(in, tag);
       }
     }

@@ -1,5 +1,7 @@
 package io.vmwatch.archiver.codec;
 
+import static io.vmwatch.archiver.codec.ProtobufFields.expect;
+import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.requireWireType;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
 
@@ -8,6 +10,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -137,17 +140,10 @@ public final class RemoteWriteDecoder {
     List<TimeSeries> series = new ArrayList<>();
     Cost cost = new Cost(limits, bytesHeld);
     try {
-      while (true) {
-        int tag = in.readTag();
-        if (tag == 0) {
-          break;
-        }
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         if (WireFormat.getTagFieldNumber(tag) == WRITE_REQUEST_TIMESERIES) {
-          requireLengthDelimited(tag, "WriteRequest.timeseries");
-          int limit = in.pushLimit(in.readRawVarint32());
           cost.series();
-          series.add(readTimeSeries(in, cost));
-          in.popLimit(limit);
+          series.add(message(in, tag, "WriteRequest.timeseries", s -> readTimeSeries(s, cost)));
         } else {
           skipUnknown(in, tag);
         }
@@ -172,34 +168,23 @@ public final class RemoteWriteDecoder {
   private static TimeSeries readTimeSeries(CodedInputStream in, Cost cost)
       throws IOException, MalformedRequestException, TooLargeException {
     List<Label> labels = new ArrayList<>();
-    LongList timestamps = new LongList();
-    DoubleList values = new DoubleList();
+    Samples samples = new Samples();
     int histograms = 0;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
         case TIMESERIES_LABELS -> {
-          requireLengthDelimited(tag, "TimeSeries.labels");
-          int limit = in.pushLimit(in.readRawVarint32());
-          Label label = readLabel(in);
-          in.popLimit(limit);
+          Label label = message(in, tag, "TimeSeries.labels", RemoteWriteDecoder::readLabel);
           cost.label(label);
           if (!label.value().isEmpty()) {
             labels.add(label);
           }
         }
         case TIMESERIES_SAMPLES -> {
-          requireLengthDelimited(tag, "TimeSeries.samples");
-          int limit = in.pushLimit(in.readRawVarint32());
-          readSample(in, timestamps, values);
-          in.popLimit(limit);
+          message(in, tag, "TimeSeries.samples", samples::read);
           cost.sample();
         }
         case TIMESERIES_HISTOGRAMS -> {
-          requireLengthDelimited(tag, "TimeSeries.histograms");
+          requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "TimeSeries.histograms");
           histograms++;
           in.skipField(tag);
         }
@@ -207,56 +192,27 @@ public final class RemoteWriteDecoder {
       }
     }
     validate(labels);
-    return new TimeSeries(List.copyOf(labels), timestamps.toArray(), values.toArray(), histograms);
+    return new TimeSeries(List.copyOf(labels), samples.timestamps(), samples.values(), histograms);
   }
 
   private static Label readLabel(CodedInputStream in)
       throws IOException, MalformedRequestException {
     String name = "";
     String value = "";
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case LABEL_NAME -> {
-          requireLengthDelimited(tag, "Label.name");
-          name = in.readStringRequireUtf8();
-        }
-        case LABEL_VALUE -> {
-          requireLengthDelimited(tag, "Label.value");
-          value = in.readStringRequireUtf8();
-        }
+        case LABEL_NAME ->
+            name =
+                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Label.name")
+                    .readStringRequireUtf8();
+        case LABEL_VALUE ->
+            value =
+                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Label.value")
+                    .readStringRequireUtf8();
         default -> skipUnknown(in, tag);
       }
     }
     return new Label(name, value);
-  }
-
-  private static void readSample(CodedInputStream in, LongList timestamps, DoubleList values)
-      throws IOException, MalformedRequestException {
-    double value = 0;
-    long timestamp = 0;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        break;
-      }
-      switch (WireFormat.getTagFieldNumber(tag)) {
-        case SAMPLE_VALUE -> {
-          requireWireType(tag, WireFormat.WIRETYPE_FIXED64, "Sample.value");
-          value = in.readDouble();
-        }
-        case SAMPLE_TIMESTAMP -> {
-          requireWireType(tag, WireFormat.WIRETYPE_VARINT, "Sample.timestamp");
-          timestamp = in.readInt64();
-        }
-        default -> skipUnknown(in, tag);
-      }
-    }
-    timestamps.add(timestamp);
-    values.add(value);
   }
 
   private static void validate(List<Label> labels) throws MalformedRequestException {
@@ -276,15 +232,6 @@ public final class RemoteWriteDecoder {
     if (!named) {
       throw new MalformedRequestException("a series has no " + METRIC_NAME_LABEL + " label");
     }
-  }
-
-  /**
-   * Skips a field this decoder does not know, as protobuf requires. An end-group tag here closes no
-   * group: the body is corrupt, and stopping at it would silently drop the rest of the request.
-   */
-  private static void requireLengthDelimited(int tag, String field)
-      throws MalformedRequestException {
-    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
   }
 
   /** Counts what a request decodes to against its {@link Limits}, as it is decoded. */
@@ -335,37 +282,42 @@ public final class RemoteWriteDecoder {
     }
   }
 
-  /** A growable long array, to keep samples unboxed. */
-  private static final class LongList {
-    private long[] items = new long[4];
+  /** The samples of one series as they are read: timestamps and values in unboxed arrays. */
+  private static final class Samples {
+    private long[] timestamps = new long[4];
+    private double[] values = new double[4];
     private int size;
 
-    void add(long item) {
-      if (size == items.length) {
-        items = java.util.Arrays.copyOf(items, size * 2);
+    /** Reads one Sample message and adds it. */
+    Void read(CodedInputStream in) throws IOException, MalformedRequestException {
+      double value = 0;
+      long timestamp = 0;
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        switch (WireFormat.getTagFieldNumber(tag)) {
+          case SAMPLE_VALUE ->
+              value = expect(in, tag, WireFormat.WIRETYPE_FIXED64, "Sample.value").readDouble();
+          case SAMPLE_TIMESTAMP ->
+              timestamp =
+                  expect(in, tag, WireFormat.WIRETYPE_VARINT, "Sample.timestamp").readInt64();
+          default -> skipUnknown(in, tag);
+        }
       }
-      items[size++] = item;
-    }
-
-    long[] toArray() {
-      return java.util.Arrays.copyOf(items, size);
-    }
-  }
-
-  /** A growable double array, to keep samples unboxed. */
-  private static final class DoubleList {
-    private double[] items = new double[4];
-    private int size;
-
-    void add(double item) {
-      if (size == items.length) {
-        items = java.util.Arrays.copyOf(items, size * 2);
+      if (size == timestamps.length) {
+        timestamps = Arrays.copyOf(timestamps, size * 2);
+        values = Arrays.copyOf(values, size * 2);
       }
-      items[size++] = item;
+      timestamps[size] = timestamp;
+      values[size] = value;
+      size++;
+      return null;
     }
 
-    double[] toArray() {
-      return java.util.Arrays.copyOf(items, size);
+    long[] timestamps() {
+      return Arrays.copyOf(timestamps, size);
+    }
+
+    double[] values() {
+      return Arrays.copyOf(values, size);
     }
   }
 }

@@ -3,23 +3,18 @@ package io.vmwatch.archiver.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.vmwatch.archiver.chunk.ChunkedReadResponseWriter;
-import io.vmwatch.archiver.codec.MalformedRequestException;
 import io.vmwatch.archiver.codec.ReadRequest;
 import io.vmwatch.archiver.codec.RemoteReadDecoder;
-import io.vmwatch.archiver.codec.TooLargeException;
+import io.vmwatch.archiver.http.RemoteEndpoint.Reply;
 import io.vmwatch.archiver.metrics.ArchiverMetrics;
 import io.vmwatch.archiver.storage.ReadLimitException;
 import io.vmwatch.archiver.storage.RemoteReader;
 import io.vmwatch.archiver.storage.StreamedRead;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.Locale;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -45,7 +40,6 @@ import org.jdbi.v3.core.JdbiException;
 public final class ReadHandler implements HttpHandler {
   private static final Logger LOG = Logger.getLogger(ReadHandler.class.getName());
   private static final String MEDIA_TYPE = "application/x-protobuf";
-  private static final String V1_PROTO = "prometheus.ReadRequest";
 
   /** Bytes of a streamed answer held back before its status is sent. */
   static final int DEFERRED_BYTES = 64 << 10;
@@ -54,9 +48,9 @@ public final class ReadHandler implements HttpHandler {
   private final RemoteReader reader;
   private final Jdbi jdbi;
   private final BooleanSupplier migrated;
-  private final WriteAuth auth;
   private final long maxBodyBytes;
   private final ArchiverMetrics metrics;
+  private final RemoteEndpoint endpoint;
 
   public ReadHandler(
       RemoteReadDecoder decoder,
@@ -70,72 +64,33 @@ public final class ReadHandler implements HttpHandler {
     this.reader = reader;
     this.jdbi = jdbi;
     this.migrated = migrated;
-    this.auth = auth;
     this.maxBodyBytes = maxBodyBytes;
     this.metrics = metrics;
+    this.endpoint =
+        new RemoteEndpoint(
+            "remote read",
+            "prometheus.ReadRequest",
+            "X-Prometheus-Remote-Read-Version",
+            auth,
+            metrics::readRequest,
+            metrics::readRejected);
   }
 
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    long start = System.nanoTime();
-    int code = 500;
-    try {
-      Reply reply = process(exchange);
-      code = reply.code();
-      if (reply.code() != 200) {
-        send(exchange, reply);
-      }
-    } catch (IOException | RuntimeException e) {
-      // Either before anything was sent (answered 500), or during the stream: the client then
-      // gets a body shorter than its snappy header announces, which it refuses.
-      LOG.log(Level.WARNING, "read request failed", e);
-      metrics.readRejected("internal");
-      try {
-        send(exchange, new Reply(500, "internal error"));
-      } catch (IOException | RuntimeException alreadyAnswered) {
-        // the status line was already sent
-      }
-    } finally {
-      metrics.readRequest(code, Duration.ofNanos(System.nanoTime() - start));
-      exchange.close();
-    }
+  public void handle(HttpExchange exchange) {
+    endpoint.serve(exchange, this::process);
   }
 
-  private record Reply(int code, String message) {}
-
   private Reply process(HttpExchange exchange) throws IOException {
-    if (!"POST".equals(exchange.getRequestMethod())) {
-      exchange.getResponseHeaders().set("Allow", "POST");
-      return new Reply(405, "only POST is supported");
-    }
-    if (!auth.permits(exchange.getRequestHeaders().getFirst("Authorization"))) {
-      exchange.getResponseHeaders().set("WWW-Authenticate", auth.challenge());
-      return rejected(401, "unauthorized", "missing or wrong credentials");
-    }
-    String unsupported = unsupportedMediaType(exchange);
-    if (unsupported != null) {
-      return rejected(415, "unsupported_type", unsupported);
-    }
-    byte[] body;
-    try {
-      body = WriteHandler.readAtMost(exchange, maxBodyBytes);
-    } catch (MalformedRequestException e) {
-      return rejected(400, "malformed", e.getMessage());
-    }
-    if (body == null) {
-      return rejected(413, "too_large", "body is above the limit of " + maxBodyBytes + " bytes");
-    }
     ReadRequest request;
     try {
-      request = decoder.decodeBody(body);
-    } catch (MalformedRequestException e) {
-      return rejected(400, "malformed", e.getMessage());
-    } catch (TooLargeException e) {
-      return rejected(413, "too_large", e.getMessage());
+      request = endpoint.admit(exchange, maxBodyBytes, decoder::decodeBody);
+    } catch (RemoteEndpoint.Refused refused) {
+      return refused.reply();
     }
     int responseType = request.responseType();
     if (responseType == ReadRequest.NO_SUPPORTED_TYPE) {
-      return rejected(
+      return endpoint.refuse(
           400,
           "unsupported_type",
           "the request accepts only response types "
@@ -143,7 +98,7 @@ public final class ReadHandler implements HttpHandler {
               + "; this archiver answers SAMPLES (0) and STREAMED_XOR_CHUNKS (1)");
     }
     if (!migrated.getAsBoolean()) {
-      return rejected(503, "database", "database not ready");
+      return endpoint.refuse(503, "database", "database not ready");
     }
     try (Handle handle = jdbi.open()) {
       Connection connection = handle.getConnection();
@@ -156,7 +111,7 @@ public final class ReadHandler implements HttpHandler {
         try {
           plan = reader.plan(connection, request);
         } catch (ReadLimitException e) {
-          return rejected(422, e.reason(), e.getMessage());
+          return endpoint.refuse(422, e.reason(), e.getMessage());
         }
         exchange.getResponseHeaders().set("Content-Type", MEDIA_TYPE);
         exchange.getResponseHeaders().set("Content-Encoding", "snappy");
@@ -165,7 +120,7 @@ public final class ReadHandler implements HttpHandler {
           plan.write(connection, request, out);
         }
         metrics.read(plan.series(), plan.samples());
-        return new Reply(200, null);
+        return new Reply(200, null, null);
       } finally {
         RemoteReader.endSnapshot(connection);
       }
@@ -174,7 +129,7 @@ public final class ReadHandler implements HttpHandler {
       if (exchange.getResponseCode() != -1) {
         throw new IOException("remote read failed after the answer started", e);
       }
-      return rejected(503, "database", "database read failed; retry later");
+      return endpoint.refuse(503, "database", "database read failed; retry later");
     }
   }
 
@@ -185,7 +140,7 @@ public final class ReadHandler implements HttpHandler {
     try {
       read = reader.planStreamed(connection, request);
     } catch (ReadLimitException e) {
-      return rejected(422, e.reason(), e.getMessage());
+      return endpoint.refuse(422, e.reason(), e.getMessage());
     }
     exchange.getResponseHeaders().set("Content-Type", ChunkedReadResponseWriter.CONTENT_TYPE);
     DeferredBody body = new DeferredBody(exchange, DEFERRED_BYTES);
@@ -194,12 +149,12 @@ public final class ReadHandler implements HttpHandler {
       read.write(connection, request, frames);
     } catch (ReadLimitException e) {
       if (!body.committed()) {
-        return rejected(422, e.reason(), e.getMessage());
+        return endpoint.refuse(422, e.reason(), e.getMessage());
       }
       metrics.readRejected(e.reason());
       frames.abort(e.getMessage());
       body.close();
-      return new Reply(200, null);
+      return new Reply(200, null, null);
     } catch (IOException | SQLException | RuntimeException e) {
       if (body.committed()) {
         abortQuietly(frames, body);
@@ -208,7 +163,7 @@ public final class ReadHandler implements HttpHandler {
     }
     body.close();
     metrics.read(read.series(), read.samples());
-    return new Reply(200, null);
+    return new Reply(200, null, null);
   }
 
   /** Ends a stream that failed after it started, so that the client does not take it as whole. */
@@ -218,56 +173,6 @@ public final class ReadHandler implements HttpHandler {
       body.close();
     } catch (IOException | RuntimeException e) {
       // the client is gone, or the stream broke: it cannot take the answer as complete either
-    }
-  }
-
-  private Reply rejected(int code, String reason, String message) {
-    metrics.readRejected(reason);
-    return new Reply(code, message);
-  }
-
-  /** Null when the request is remote read 1.0; otherwise why not. */
-  private static String unsupportedMediaType(HttpExchange exchange) {
-    String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-    if (contentType == null) {
-      return "Content-Type is missing; expected " + MEDIA_TYPE;
-    }
-    String[] parts = contentType.split(";");
-    if (!parts[0].trim().equalsIgnoreCase(MEDIA_TYPE)) {
-      return "Content-Type "
-          + contentType
-          + " is not supported; expected "
-          + MEDIA_TYPE
-          + " (remote read 1.0)";
-    }
-    for (int i = 1; i < parts.length; i++) {
-      String[] parameter = parts[i].split("=", 2);
-      if (parameter[0].trim().equalsIgnoreCase("proto")
-          && (parameter.length < 2 || !parameter[1].trim().replace("\"", "").equals(V1_PROTO))) {
-        return "Content-Type "
-            + contentType
-            + " is not supported: only remote read 1.0 ("
-            + V1_PROTO
-            + ") is accepted";
-      }
-    }
-    String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
-    if (encoding == null || !encoding.trim().toLowerCase(Locale.ROOT).equals("snappy")) {
-      return "Content-Encoding " + encoding + " is not supported; expected snappy";
-    }
-    String version = exchange.getRequestHeaders().getFirst("X-Prometheus-Remote-Read-Version");
-    if (version != null && !version.trim().startsWith("0.1.")) {
-      return "X-Prometheus-Remote-Read-Version " + version + " is not supported; expected 0.1.0";
-    }
-    return null;
-  }
-
-  private static void send(HttpExchange exchange, Reply reply) throws IOException {
-    byte[] body = (reply.message() + "\n").getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(reply.code(), body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
     }
   }
 }

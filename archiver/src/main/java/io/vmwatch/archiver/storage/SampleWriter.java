@@ -44,15 +44,7 @@ public final class SampleWriter {
     }
     Row[] sorted = rows.clone();
     Arrays.sort(sorted, Comparator.comparingLong(Row::seriesId).thenComparingLong(Row::timestamp));
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return writeOnce(sorted);
-      } catch (SQLException | RuntimeException e) {
-        if (attempt >= Deadlocks.ATTEMPTS || !Deadlocks.isDeadlock(e)) {
-          throw e;
-        }
-      }
-    }
+    return Deadlocks.retried(() -> writeOnce(sorted));
   }
 
   private int writeOnce(Row[] rows) throws SQLException {

@@ -227,15 +227,7 @@ public final class SeriesDirectory {
 
   private Map<SeriesKey.Fingerprint, Long> createAndFetch(List<SeriesKey> keys, long today) {
     String day = LocalDate.ofEpochDay(today).toString();
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return jdbi.withHandle(handle -> createAndFetch(handle, keys, day));
-      } catch (RuntimeException e) {
-        if (attempt >= Deadlocks.ATTEMPTS || !Deadlocks.isDeadlock(e)) {
-          throw e;
-        }
-      }
-    }
+    return Deadlocks.retried(() -> jdbi.withHandle(handle -> createAndFetch(handle, keys, day)));
   }
 
   private static Map<SeriesKey.Fingerprint, Long> createAndFetch(

@@ -116,7 +116,7 @@ class RemoteReadDecoderTest {
   void decodesTheSnappyBody() throws Exception {
     byte[] request =
         field(1, concat(bytes(0x08, 0x01, 0x10, 0x02), field(3, matcher(0, "__name__", "up"))));
-    ReadRequest decoded = decoder.decodeBody(RemoteWriteEncoder.compress(request));
+    ReadRequest decoded = decoder.decodeBody(PromPb.compress(request));
     assertEquals("__name__=\"up\"", decoded.queries().get(0).matchers().get(0).toString());
   }
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.DynamicMessage;
 import io.vmwatch.archiver.storage.Ingester;
 import io.vmwatch.archiver.storage.SeriesKey;
 import java.io.ByteArrayOutputStream;
@@ -33,7 +33,7 @@ class RemoteWriteDecoderTest {
                     new long[] {1_700_000_000_000L, 1_700_000_001_000L},
                     new double[] {1.0, -0.1}),
                 series("x", "", new long[] {-5}, new double[] {Double.NaN})));
-    WriteRequest decoded = decoder.decodeBody(RemoteWriteEncoder.snappy(request));
+    WriteRequest decoded = decoder.decodeBody(PromPb.snappy(request));
     assertEquals(2, decoded.series().size());
     assertEquals(request.series().get(0).labels(), decoded.series().get(0).labels());
     assertArrayEquals(request.series().get(0).timestamps(), decoded.series().get(0).timestamps());
@@ -50,14 +50,13 @@ class RemoteWriteDecoderTest {
     double stale = Double.longBitsToDouble(Ingester.STALE_NAN_BITS);
     WriteRequest request =
         new WriteRequest(List.of(series("up", "j", new long[] {1}, new double[] {stale})));
-    double decoded =
-        decoder.decodeBody(RemoteWriteEncoder.snappy(request)).series().get(0).values()[0];
+    double decoded = decoder.decodeBody(PromPb.snappy(request)).series().get(0).values()[0];
     assertEquals(Ingester.STALE_NAN_BITS, Double.doubleToRawLongBits(decoded));
   }
 
   @Test
   void anEmptyWriteRequestIsValid() throws Exception {
-    assertEquals(0, decoder.decodeBody(RemoteWriteEncoder.compress(new byte[0])).series().size());
+    assertEquals(0, decoder.decodeBody(PromPb.compress(new byte[0])).series().size());
   }
 
   @Test
@@ -74,12 +73,12 @@ class RemoteWriteDecoderTest {
 
   @Test
   void rejectsSnappyThatIsNotAWriteRequest() {
-    byte[] garbage = RemoteWriteEncoder.compress(new byte[] {0x0a, (byte) 0xff, 0x01, 0x02});
+    byte[] garbage = PromPb.compress(new byte[] {0x0a, (byte) 0xff, 0x01, 0x02});
     assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(garbage));
     byte[] truncated =
-        RemoteWriteEncoder.protobuf(
+        PromPb.protobuf(
             new WriteRequest(List.of(series("up", "j", new long[] {1}, new double[] {1}))));
-    byte[] cut = RemoteWriteEncoder.compress(Arrays.copyOf(truncated, truncated.length - 3));
+    byte[] cut = PromPb.compress(Arrays.copyOf(truncated, truncated.length - 3));
     assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(cut));
   }
 
@@ -91,8 +90,7 @@ class RemoteWriteDecoderTest {
                 new TimeSeries(
                     List.of(new Label("job", "x")), new long[] {1}, new double[] {1}, 0)));
     assertThrows(
-        MalformedRequestException.class,
-        () -> decoder.decodeBody(RemoteWriteEncoder.snappy(nameless)));
+        MalformedRequestException.class, () -> decoder.decodeBody(PromPb.snappy(nameless)));
     WriteRequest twice =
         new WriteRequest(
             List.of(
@@ -102,9 +100,7 @@ class RemoteWriteDecoderTest {
                     new long[] {1},
                     new double[] {1},
                     0)));
-    assertThrows(
-        MalformedRequestException.class,
-        () -> decoder.decodeBody(RemoteWriteEncoder.snappy(twice)));
+    assertThrows(MalformedRequestException.class, () -> decoder.decodeBody(PromPb.snappy(twice)));
   }
 
   @Test
@@ -120,27 +116,26 @@ class RemoteWriteDecoderTest {
     request[1] = (byte) series.length;
     System.arraycopy(series, 0, request, 2, series.length);
     assertThrows(
-        MalformedRequestException.class,
-        () -> decoder.decodeBody(RemoteWriteEncoder.compress(request)));
+        MalformedRequestException.class, () -> decoder.decodeBody(PromPb.compress(request)));
   }
 
   @Test
   void refusesADecodedBodyAboveTheLimit() {
     RemoteWriteDecoder small = new RemoteWriteDecoder(100);
-    byte[] big = RemoteWriteEncoder.compress(new byte[1000]);
+    byte[] big = PromPb.compress(new byte[1000]);
     assertThrows(TooLargeException.class, () -> small.decodeBody(big));
   }
 
   @Test
   void skipsUnknownFields() throws Exception {
     byte[] known =
-        RemoteWriteEncoder.protobuf(
+        PromPb.protobuf(
             new WriteRequest(List.of(series("up", "j", new long[] {7}, new double[] {2}))));
     // field 15, varint 1, appended at top level: must be ignored
     byte[] withUnknown = Arrays.copyOf(known, known.length + 2);
     withUnknown[known.length] = (byte) (15 << 3);
     withUnknown[known.length + 1] = 1;
-    WriteRequest decoded = decoder.decodeBody(RemoteWriteEncoder.compress(withUnknown));
+    WriteRequest decoded = decoder.decodeBody(PromPb.compress(withUnknown));
     assertEquals(1, decoded.sampleCount());
     assertEquals(7, decoded.series().get(0).timestamps()[0]);
   }
@@ -148,15 +143,14 @@ class RemoteWriteDecoderTest {
   @Test
   void rejectsAStrayEndGroupTagInsteadOfDroppingTheRest() {
     byte[] known =
-        RemoteWriteEncoder.protobuf(
+        PromPb.protobuf(
             new WriteRequest(List.of(series("up", "j", new long[] {7}, new double[] {2}))));
     // an end-group tag of field 15 (wire type 4) that closes no group, then a valid series
     byte[] corrupt = new byte[known.length + 1];
     corrupt[0] = (byte) (15 << 3 | 4);
     System.arraycopy(known, 0, corrupt, 1, known.length);
     assertThrows(
-        MalformedRequestException.class,
-        () -> decoder.decodeBody(RemoteWriteEncoder.compress(corrupt)));
+        MalformedRequestException.class, () -> decoder.decodeBody(PromPb.compress(corrupt)));
     // the same inside a series, before its samples
     byte[] series = Arrays.copyOfRange(known, 2, known.length);
     byte[] corruptSeries = new byte[series.length + 3];
@@ -165,8 +159,7 @@ class RemoteWriteDecoderTest {
     corruptSeries[2] = (byte) (15 << 3 | 4);
     System.arraycopy(series, 0, corruptSeries, 3, series.length);
     assertThrows(
-        MalformedRequestException.class,
-        () -> decoder.decodeBody(RemoteWriteEncoder.compress(corruptSeries)));
+        MalformedRequestException.class, () -> decoder.decodeBody(PromPb.compress(corruptSeries)));
   }
 
   @Test
@@ -184,10 +177,7 @@ class RemoteWriteDecoderTest {
             new double[] {1},
             0);
     TimeSeries decoded =
-        decoder
-            .decodeBody(RemoteWriteEncoder.snappy(new WriteRequest(List.of(withEmpty))))
-            .series()
-            .get(0);
+        decoder.decodeBody(PromPb.snappy(new WriteRequest(List.of(withEmpty)))).series().get(0);
     assertEquals(without.labels(), decoded.labels());
     assertEquals(
         SeriesKey.of(without.labels()).fingerprint(), SeriesKey.of(decoded.labels()).fingerprint());
@@ -201,27 +191,30 @@ class RemoteWriteDecoderTest {
                     new double[] {1},
                     0)));
     assertThrows(
-        MalformedRequestException.class,
-        () -> decoder.decodeBody(RemoteWriteEncoder.snappy(emptyName)));
+        MalformedRequestException.class, () -> decoder.decodeBody(PromPb.snappy(emptyName)));
   }
 
   /**
    * WriteRequest.metadata (field 3): MetricMetadata{type = 1, metric_family_name = 2, help = 4,
    * unit = 5}.
    */
-  private static byte[] metadata(String family, String help) throws Exception {
-    ByteArrayOutputStream inner = new ByteArrayOutputStream();
-    CodedOutputStream m = CodedOutputStream.newInstance(inner);
-    m.writeEnum(1, 1); // COUNTER
-    m.writeString(2, family);
-    m.writeString(4, help);
-    m.writeString(5, "");
-    m.flush();
-    ByteArrayOutputStream outer = new ByteArrayOutputStream();
-    CodedOutputStream o = CodedOutputStream.newInstance(outer);
-    o.writeByteArray(3, inner.toByteArray());
-    o.flush();
-    return outer.toByteArray();
+  private static byte[] metadata(String family, String help) {
+    return DynamicMessage.newBuilder(PromPb.WRITE_REQUEST)
+        .addRepeatedField(
+            PromPb.WRITE_REQUEST.findFieldByName("metadata"),
+            PromPb.metricMetadata(1, family, help, "")) // COUNTER
+        .build()
+        .toByteArray();
+  }
+
+  @Test
+  void theEncoderOfTheIntegrationTestsWritesWhatProtobufJavaWrites() {
+    WriteRequest request =
+        new WriteRequest(
+            List.of(
+                series("up", "a\"é", new long[] {1, -2, 3}, new double[] {0.5, Double.NaN, -0.0}),
+                series("x", "b", new long[] {1_700_000_000_000L}, new double[] {7})));
+    assertArrayEquals(PromPb.protobuf(request), RemoteWriteEncoder.protobuf(request));
   }
 
   @Test
@@ -229,14 +222,14 @@ class RemoteWriteDecoderTest {
     // send_metadata (default true) sends requests holding metadata only...
     byte[] onlyMetadata =
         concat(metadata("up", "1 if the target answered"), metadata("x_total", "help"));
-    assertEquals(0, decoder.decodeBody(RemoteWriteEncoder.compress(onlyMetadata)).series().size());
+    assertEquals(0, decoder.decodeBody(PromPb.compress(onlyMetadata)).series().size());
     // ...and metadata beside series must not disturb them
     byte[] series =
-        RemoteWriteEncoder.protobuf(
+        PromPb.protobuf(
             new WriteRequest(List.of(series("up", "j", new long[] {7}, new double[] {2}))));
     WriteRequest mixed =
         decoder.decodeBody(
-            RemoteWriteEncoder.compress(concat(metadata("up", "h"), series, metadata("up", "h"))));
+            PromPb.compress(concat(metadata("up", "h"), series, metadata("up", "h"))));
     assertEquals(1, mixed.series().size());
     assertEquals(7, mixed.series().get(0).timestamps()[0]);
     assertEquals(2.0, mixed.series().get(0).values()[0]);
@@ -262,7 +255,7 @@ class RemoteWriteDecoderTest {
 
   @Test
   void refusesMoreSeriesOrSamplesThanTheCaps() throws Exception {
-    byte[] thousandSeries = RemoteWriteEncoder.snappy(oneSampleSeries(1000));
+    byte[] thousandSeries = PromPb.snappy(oneSampleSeries(1000));
     RemoteWriteDecoder.Limits generous =
         new RemoteWriteDecoder.Limits(1 << 20, 1000, 1000, 1 << 30);
     assertEquals(1000, new RemoteWriteDecoder(generous).decodeBody(thousandSeries).series().size());
@@ -286,8 +279,8 @@ class RemoteWriteDecoderTest {
   @Test
   void refusesARequestWhoseObjectsWouldTakeMoreThanItsHeapBudget() throws Exception {
     WriteRequest request = oneSampleSeries(1000);
-    byte[] body = RemoteWriteEncoder.snappy(request);
-    long decoded = RemoteWriteEncoder.protobuf(request).length;
+    byte[] body = PromPb.snappy(request);
+    long decoded = PromPb.protobuf(request).length;
     // about 30 bytes decoded a series, but far more than that once decoded into objects
     long objects =
         1000

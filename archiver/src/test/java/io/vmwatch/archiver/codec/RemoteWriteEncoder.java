@@ -8,7 +8,10 @@ import org.xerial.snappy.Snappy;
 
 /**
  * Encodes a {@link WriteRequest} the way a remote-write 1.0 sender does (protobuf, then snappy
- * block format). The archiver itself only decodes; this is for its tests and the load generator.
+ * block format). The archiver itself only decodes: this is test code, for the integration tests and
+ * the benchmarks under bench/archiver, which compile this file beside their own sources. The
+ * decoder tests do not use it (they build messages with protobuf-java, {@link PromPb}); one of them
+ * checks that this encoder writes the same bytes.
  */
 public final class RemoteWriteEncoder {
   private RemoteWriteEncoder() {}

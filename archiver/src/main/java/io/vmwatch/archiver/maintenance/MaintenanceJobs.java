@@ -1,0 +1,49 @@
+package io.vmwatch.archiver.maintenance;
+
+import io.vmwatch.archiver.maintenance.JobScheduler.Job;
+import io.vmwatch.archiver.metrics.ArchiverMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/** The archiver's maintenance jobs, each reporting what it did to the metrics. */
+public final class MaintenanceJobs {
+  private MaintenanceJobs() {}
+
+  /** Partitions of every table (created ahead, dropped after retention), then stale series. */
+  public static List<Job> partitionsAndStaleSeries(
+      Duration interval,
+      Clock clock,
+      List<PartitionMaintenance> tables,
+      StaleSeriesRemoval staleSeries,
+      ArchiverMetrics metrics) {
+    return List.of(
+        new Job(
+            "partitions",
+            "partition maintenance",
+            interval,
+            true,
+            () -> tables.forEach(table -> table.run(clock.instant()))),
+        new Job(
+            "stale_series",
+            "removing stale series",
+            interval,
+            true,
+            () -> metrics.staleSeriesRemoved(staleSeries.run(clock.instant()))));
+  }
+
+  /** The rollup of completed buckets, first one interval after the migration. */
+  public static Job rollup(
+      Duration interval, Clock clock, RollupJob rollups, ArchiverMetrics metrics) {
+    return new Job(
+        "rollup",
+        "rollup",
+        interval,
+        false,
+        () -> {
+          long start = System.nanoTime();
+          RollupJob.Result result = rollups.run(clock.instant());
+          metrics.rollup(result, Duration.ofNanos(System.nanoTime() - start));
+        });
+  }
+}
