@@ -1,7 +1,7 @@
-import io.vmwatch.archiver.Label;
-import io.vmwatch.archiver.RemoteWriteEncoder;
-import io.vmwatch.archiver.TimeSeries;
-import io.vmwatch.archiver.WriteRequest;
+import io.vmwatch.archiver.codec.Label;
+import io.vmwatch.archiver.codec.RemoteWriteEncoder;
+import io.vmwatch.archiver.codec.TimeSeries;
+import io.vmwatch.archiver.codec.WriteRequest;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;

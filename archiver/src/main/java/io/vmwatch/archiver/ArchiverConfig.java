@@ -1,5 +1,6 @@
 package io.vmwatch.archiver;
 
+import io.vmwatch.archiver.http.WriteAuth;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 

@@ -1,5 +1,7 @@
 package io.vmwatch.archiver;
 
+import io.vmwatch.archiver.http.RequestBudget;
+import io.vmwatch.archiver.http.WriteAuth;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

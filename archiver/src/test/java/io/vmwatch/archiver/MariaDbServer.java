@@ -261,7 +261,7 @@ public final class MariaDbServer implements AutoCloseable {
    * The absolute path of a program on PATH (or /usr/sbin, /usr/bin); fails when it is not
    * installed.
    */
-  static String which(String binary) {
+  public static String which(String binary) {
     List<String> dirs =
         new ArrayList<>(
             List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
@@ -276,13 +276,13 @@ public final class MariaDbServer implements AutoCloseable {
         binary + " is missing: install its Debian package (scripts/setup)");
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

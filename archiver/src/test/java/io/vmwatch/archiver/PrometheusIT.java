@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmwatch.archiver.codec.Label;
+import io.vmwatch.archiver.http.WriteAuth;
+import io.vmwatch.archiver.storage.SeriesKey;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -1,0 +1,528 @@
+package io.vmwatch.archiver.storage;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
+import io.vmwatch.archiver.codec.Label;
+import io.vmwatch.archiver.codec.LabelMatcher;
+import io.vmwatch.archiver.codec.ReadRequest;
+import io.vmwatch.archiver.codec.RemoteWriteDecoder;
+import io.vmwatch.archiver.codec.SnappyBlockWriter;
+import io.vmwatch.archiver.maintenance.RollupJob;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Answers a remote-read request from the archive with a {@code ReadResponse} of SAMPLES, in bounded
+ * memory whatever the number of samples:
+ *
+ * <ol>
+ *   <li>{@link #plan}: in one read-only transaction with a consistent snapshot, select the series
+ *       of each query (equality on {@code __name__} and {@code instance} in SQL, every matcher in
+ *       Java on the labels, the series table streamed row by row), then count each series' samples
+ *       in the range and the bytes their timestamps take. Past {@link Limits} nothing has been sent
+ *       yet: a {@link ReadLimitException} becomes a clear 4xx. Only the selected series are held.
+ *   <li>{@link Plan#write}: the size of every protobuf message is now known, so the response is
+ *       streamed: samples come from MySQL one series at a time (a streaming result set), are
+ *       encoded and snappy-compressed in 64 KiB pieces ({@link SnappyBlockWriter}) and sent. The
+ *       same snapshot guarantees the rows counted are the rows sent; were they not, the stream
+ *       stops short and the client's snappy decoder refuses it (the block header carries the total
+ *       length).
+ * </ol>
+ *
+ * <p>Where a series' raw samples have been dropped (the raw retention), the range before its first
+ * raw sample is answered from the 5-minute rollups: one point per bucket, the bucket's last raw
+ * sample ({@code samples_5m.last_ts}, {@code last_value}). A counter's {@code rate()} and {@code
+ * increase()} there come out as from the raw samples taken every 5 minutes; a gauge gets its value
+ * at the end of each 5 minutes (not their average).
+ *
+ * <p>Samples stored as NULL (the archiver stores NaN and +-Inf so; stale markers are not stored)
+ * are returned as Prometheus' ordinary NaN, {@link #NORMAL_NAN_BITS}. Series without samples in a
+ * query's range are left out of its result, as Prometheus' own storage does.
+ *
+ * <pre>
+ * message ReadResponse { repeated QueryResult results = 1; }     one per query, in order
+ * message QueryResult  { repeated TimeSeries timeseries = 1; }   series sorted by label set
+ * message TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }  labels sorted
+ * message Label        { string name = 1; string value = 2; }
+ * message Sample       { double value = 1; int64 timestamp = 2; } both always written
+ * </pre>
+ */
+public final class RemoteReader {
+  /** Prometheus' value.NormalNaN: the NaN of a sample whose value is NaN, not a stale marker. */
+  static final long NORMAL_NAN_BITS = 0x7ff8000000000001L;
+
+  /** Heap estimate of a selected series beyond its labels (record, list, boxed numbers). */
+  static final long SERIES_COST = 96;
+
+  private static final int COUNT_BATCH = 500;
+  private static final Comparator<Label> BY_NAME = Comparator.comparing(Label::name);
+  private static final Comparator<Selected> BY_LABELS =
+      (a, b) -> {
+        List<Label> x = a.labels();
+        List<Label> y = b.labels();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+          int c = x.get(i).name().compareTo(y.get(i).name());
+          if (c == 0) {
+            c = x.get(i).value().compareTo(y.get(i).value());
+          }
+          if (c != 0) {
+            return c;
+          }
+        }
+        return Integer.compare(x.size(), y.size());
+      };
+
+  /** Bytes of an int64 varint, by the ts thresholds 2^7, 2^14 ... 2^56 (negative: 10, else 9). */
+  private static final String TIMESTAMP_BYTES = timestampBytes("ts");
+
+  /**
+   * The rollup points of a series: each bucket's last sample, for the buckets older than the
+   * series' first raw sample (none while every raw sample is kept): past the raw retention.
+   */
+  private static final String ROLLUP_POINTS =
+      " FROM samples_5m r WHERE r.ts > ? - "
+          + RollupJob.BUCKET_MS
+          + " AND r.ts <= ? AND r.last_ts BETWEEN ? AND ? AND r.last_ts <"
+          + " (SELECT COALESCE(MIN(f.ts), 9223372036854775807) FROM samples f"
+          + " WHERE f.series_id = r.series_id)";
+
+  /**
+   * The most one request may return: series, samples, and the heap its selected series may take.
+   */
+  public record Limits(long maxSeries, long maxSamples, long maxSeriesHeapBytes) {}
+
+  /**
+   * A series selected by a query, with its labels (sorted, __name__ included) and what it holds.
+   */
+  private record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
+    long labelsSize() {
+      long size = 0;
+      for (Label label : labels) {
+        int message =
+            CodedOutputStream.computeStringSize(1, label.name())
+                + CodedOutputStream.computeStringSize(2, label.value());
+        size += 1 + CodedOutputStream.computeUInt32SizeNoTag(message) + message;
+      }
+      return size;
+    }
+
+    /** Each sample: tag and length (1 + 1), value (1 + 8), timestamp tag (1) and varint. */
+    long timeSeriesSize() {
+      return labelsSize() + 12 * samples + timestampBytes;
+    }
+  }
+
+  /** What a request will return: per query, its series in order. */
+  public static final class Plan {
+    private final List<List<Selected>> results;
+    private final long series;
+    private final long samples;
+    private final long size;
+
+    private Plan(List<List<Selected>> results, long series, long samples) {
+      this.results = results;
+      this.series = series;
+      this.samples = samples;
+      long total = 0;
+      for (List<Selected> result : results) {
+        long length = queryResultSize(result);
+        total += 1 + CodedOutputStream.computeUInt64SizeNoTag(length) + length;
+      }
+      this.size = total;
+    }
+
+    public long series() {
+      return series;
+    }
+
+    public long samples() {
+      return samples;
+    }
+
+    /** Bytes of the uncompressed ReadResponse. */
+    long size() {
+      return size;
+    }
+
+    private static long queryResultSize(List<Selected> result) {
+      long length = 0;
+      for (Selected s : result) {
+        long ts = s.timeSeriesSize();
+        length += 1 + CodedOutputStream.computeUInt64SizeNoTag(ts) + ts;
+      }
+      return length;
+    }
+
+    /** Streams the snappy-compressed ReadResponse to out, reading samples through connection. */
+    public void write(Connection connection, ReadRequest request, OutputStream out)
+        throws IOException, SQLException {
+      SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
+      CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
+      try (PreparedStatement rollups =
+              streaming(
+                  connection,
+                  "SELECT r.last_ts, r.last_value"
+                      + ROLLUP_POINTS
+                      + " AND r.series_id = ? ORDER BY r.ts");
+          PreparedStatement raw =
+              streaming(
+                  connection,
+                  "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ?"
+                      + " ORDER BY ts")) {
+        for (int i = 0; i < results.size(); i++) {
+          ReadRequest.Query query = request.queries().get(i);
+          List<Selected> result = results.get(i);
+          proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+          proto.writeUInt64NoTag(queryResultSize(result));
+          for (Selected s : result) {
+            writeSeries(proto, s, rollups, raw, query);
+          }
+        }
+      }
+      proto.flush();
+      snappy.finish();
+    }
+
+    /** The series' rollup points (older than its raw samples), then its raw samples. */
+    private static void writeSeries(
+        CodedOutputStream proto,
+        Selected s,
+        PreparedStatement rollups,
+        PreparedStatement raw,
+        ReadRequest.Query query)
+        throws IOException, SQLException {
+      proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      proto.writeUInt64NoTag(s.timeSeriesSize());
+      for (Label label : s.labels()) {
+        proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        proto.writeUInt32NoTag(
+            CodedOutputStream.computeStringSize(1, label.name())
+                + CodedOutputStream.computeStringSize(2, label.value()));
+        proto.writeString(1, label.name());
+        proto.writeString(2, label.value());
+      }
+      rollups.setLong(bindRollupRange(rollups, 1, query), s.id());
+      raw.setLong(1, s.id());
+      raw.setLong(2, query.startMs());
+      raw.setLong(3, query.endMs());
+      long[] written = new long[2]; // samples, timestamp bytes
+      writeSamples(proto, s, rollups, written);
+      writeSamples(proto, s, raw, written);
+      long rows = written[0];
+      long timestampBytes = written[1];
+      if (rows != s.samples() || timestampBytes != s.timestampBytes()) {
+        throw new IOException(
+            "series "
+                + s.id()
+                + " has "
+                + rows
+                + " samples, "
+                + s.samples()
+                + " were counted; answer cut short");
+      }
+    }
+
+    /** Encodes the (ts, value) rows of q, counting them and their timestamp bytes in written. */
+    private static void writeSamples(
+        CodedOutputStream proto, Selected s, PreparedStatement q, long[] written)
+        throws IOException, SQLException {
+      long rows = written[0];
+      long timestampBytes = written[1];
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          long ts = rs.getLong(1);
+          double value = rs.getDouble(2);
+          if (rs.wasNull()) {
+            value = Double.longBitsToDouble(NORMAL_NAN_BITS);
+          }
+          int tsBytes = CodedOutputStream.computeInt64SizeNoTag(ts);
+          if (++rows > s.samples()) {
+            throw new IOException(
+                "series "
+                    + s.id()
+                    + " has more samples than counted ("
+                    + s.samples()
+                    + "); answer cut short");
+          }
+          timestampBytes += tsBytes;
+          proto.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+          proto.writeUInt32NoTag(10 + tsBytes);
+          proto.writeDouble(1, value);
+          proto.writeInt64(2, ts);
+        }
+      }
+      written[0] = rows;
+      written[1] = timestampBytes;
+    }
+  }
+
+  private final Limits limits;
+
+  public RemoteReader(Limits limits) {
+    this.limits = limits;
+  }
+
+  /** Starts the read-only transaction whose snapshot both {@link #plan} and the write see. */
+  public static void beginSnapshot(Connection connection) throws SQLException {
+    try (var statement = connection.createStatement()) {
+      statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      statement.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    }
+  }
+
+  public static void endSnapshot(Connection connection) throws SQLException {
+    try (var statement = connection.createStatement()) {
+      statement.execute("ROLLBACK");
+    }
+  }
+
+  /** Selects and counts what the request will return, or refuses it over a limit. */
+  public Plan plan(Connection connection, ReadRequest request)
+      throws SQLException, ReadLimitException {
+    List<List<Selected>> results = new ArrayList<>();
+    Budget budget = new Budget(limits);
+    for (ReadRequest.Query query : request.queries()) {
+      List<Selected> selected =
+          query.startMs() > query.endMs()
+              ? List.of()
+              : count(connection, select(connection, query, budget), query, budget);
+      List<Selected> sorted = new ArrayList<>(selected);
+      sorted.sort(BY_LABELS);
+      results.add(sorted);
+    }
+    Plan plan = new Plan(results, budget.withSamples(), budget.samples());
+    if (plan.size() > 0xFFFF_FFFFL) {
+      throw new ReadLimitException(
+          "too_large",
+          "the answer would take "
+              + plan.size()
+              + " bytes, more than a snappy block holds (4 GiB); ask for a shorter range");
+    }
+    return plan;
+  }
+
+  /** The series every matcher of the query selects; SQL filters what it can, Java the rest. */
+  private static List<Selected> select(
+      Connection connection, ReadRequest.Query query, Budget budget)
+      throws SQLException, ReadLimitException {
+    StringBuilder sql = new StringBuilder("SELECT id, metric, labels FROM series");
+    List<String> parameters = new ArrayList<>();
+    for (LabelMatcher m : query.matchers()) {
+      if (m.type() == LabelMatcher.Type.EQ
+          && m.name().equals(RemoteWriteDecoder.METRIC_NAME_LABEL)) {
+        sql.append(parameters.isEmpty() ? " WHERE" : " AND").append(" metric = ?");
+        parameters.add(m.value());
+      } else if (m.type() == LabelMatcher.Type.EQ && m.name().equals(SeriesKey.INSTANCE_LABEL)) {
+        sql.append(parameters.isEmpty() ? " WHERE" : " AND").append(" instance = ?");
+        parameters.add(m.value());
+      }
+    }
+    List<Selected> selected = new ArrayList<>();
+    try (PreparedStatement q = streaming(connection, sql.toString())) {
+      for (int i = 0; i < parameters.size(); i++) {
+        q.setString(i + 1, parameters.get(i));
+      }
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          String metric = rs.getString(2);
+          List<Label> labels = new ArrayList<>(LabelsJson.parse(rs.getString(3)));
+          labels.add(new Label(RemoteWriteDecoder.METRIC_NAME_LABEL, metric));
+          if (matchesAll(query.matchers(), labels)) {
+            labels.sort(BY_NAME);
+            budget.selected(labels);
+            selected.add(new Selected(rs.getLong(1), List.copyOf(labels), 0, 0));
+          }
+        }
+      }
+    }
+    return selected;
+  }
+
+  private static boolean matchesAll(List<LabelMatcher> matchers, List<Label> labels) {
+    for (LabelMatcher m : matchers) {
+      String value = "";
+      for (Label label : labels) {
+        if (label.name().equals(m.name())) {
+          value = label.value();
+          break;
+        }
+      }
+      if (!m.matches(value)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The selected series with their sample counts in the range; those without samples are dropped.
+   */
+  private static List<Selected> count(
+      Connection connection, List<Selected> selected, ReadRequest.Query query, Budget budget)
+      throws SQLException, ReadLimitException {
+    List<Selected> counted = new ArrayList<>();
+    for (int from = 0; from < selected.size(); from += COUNT_BATCH) {
+      List<Selected> batch = selected.subList(from, Math.min(selected.size(), from + COUNT_BATCH));
+      StringBuilder sql =
+          new StringBuilder("SELECT series_id, COUNT(*), SUM(")
+              .append(TIMESTAMP_BYTES)
+              .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
+      for (int i = 0; i < batch.size(); i++) {
+        sql.append(i == 0 ? "?" : ",?");
+      }
+      sql.append(") GROUP BY series_id");
+      Map<Long, long[]> counts = new HashMap<>();
+      try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
+        q.setLong(1, query.startMs());
+        q.setLong(2, query.endMs());
+        for (int i = 0; i < batch.size(); i++) {
+          q.setLong(i + 3, batch.get(i).id());
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            counts.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3)});
+          }
+        }
+      }
+      StringBuilder rollups =
+          new StringBuilder("SELECT r.series_id, COUNT(*), SUM(")
+              .append(timestampBytes("r.last_ts"))
+              .append(")")
+              .append(ROLLUP_POINTS)
+              .append(" AND r.series_id IN (");
+      for (int i = 0; i < batch.size(); i++) {
+        rollups.append(i == 0 ? "?" : ",?");
+      }
+      rollups.append(") GROUP BY r.series_id");
+      try (PreparedStatement q = connection.prepareStatement(rollups.toString())) {
+        int position = bindRollupRange(q, 1, query);
+        for (int i = 0; i < batch.size(); i++) {
+          q.setLong(position + i, batch.get(i).id());
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
+            c[0] += rs.getLong(2);
+            c[1] += rs.getLong(3);
+          }
+        }
+      }
+      for (Selected s : batch) {
+        long[] c = counts.get(s.id());
+        if (c != null && c[0] > 0) {
+          budget.samples(c[0]);
+          counted.add(new Selected(s.id(), s.labels(), c[0], c[1]));
+        }
+      }
+    }
+    return counted;
+  }
+
+  /** SQL for the bytes of the int64 varint of a timestamp column. */
+  private static String timestampBytes(String column) {
+    long[] thresholds = {
+      128L,
+      16384L,
+      2097152L,
+      268435456L,
+      34359738368L,
+      4398046511104L,
+      562949953421312L,
+      72057594037927936L
+    };
+    StringBuilder sql = new StringBuilder("CASE WHEN ").append(column).append(" < 0 THEN 10");
+    for (int i = 0; i < thresholds.length; i++) {
+      sql.append(" WHEN ").append(column).append(" < ").append(thresholds[i]).append(" THEN ");
+      sql.append(i + 1);
+    }
+    return sql.append(" ELSE 9 END").toString();
+  }
+
+  /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
+  private static PreparedStatement streaming(Connection connection, String sql)
+      throws SQLException {
+    PreparedStatement statement =
+        connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    statement.setFetchSize(Integer.MIN_VALUE);
+    return statement;
+  }
+
+  /** Binds the range of {@link #ROLLUP_POINTS} from position on; returns the next position. */
+  private static int bindRollupRange(PreparedStatement q, int position, ReadRequest.Query query)
+      throws SQLException {
+    q.setLong(position, query.startMs());
+    q.setLong(position + 1, query.endMs());
+    q.setLong(position + 2, query.startMs());
+    q.setLong(position + 3, query.endMs());
+    return position + 4;
+  }
+
+  /** Counts a request's series, samples and series heap against its limits. */
+  static final class Budget {
+    private final Limits limits;
+    private long selected;
+    private long withSamples;
+    private long samples;
+    private long heapBytes;
+
+    Budget(Limits limits) {
+      this.limits = limits;
+    }
+
+    /** A series the matchers selected, with its labels. */
+    void selected(List<Label> labels) throws ReadLimitException {
+      if (++selected > limits.maxSeries()) {
+        throw new ReadLimitException(
+            "too_many_series",
+            "the selectors match more than "
+                + limits.maxSeries()
+                + " series (--read.max-series); narrow them");
+      }
+      heapBytes += SERIES_COST;
+      for (Label label : labels) {
+        heapBytes +=
+            RemoteWriteDecoder.LABEL_COST + 2L * (label.name().length() + label.value().length());
+      }
+      if (heapBytes > limits.maxSeriesHeapBytes()) {
+        throw new ReadLimitException(
+            "too_many_series",
+            "the labels of the "
+                + selected
+                + " series selected so far take more than "
+                + limits.maxSeriesHeapBytes()
+                + " bytes of heap, the budget of one read; narrow the selectors");
+      }
+    }
+
+    /** Series with samples in range so far. */
+    long withSamples() {
+      return withSamples;
+    }
+
+    long samples() {
+      return samples;
+    }
+
+    /** A series with count samples in range. */
+    void samples(long count) throws ReadLimitException {
+      withSamples++;
+      samples += count;
+      if (samples > limits.maxSamples()) {
+        throw new ReadLimitException(
+            "too_many_samples",
+            "the answer would hold more than "
+                + limits.maxSamples()
+                + " samples (--read.max-samples); ask for a shorter range or fewer series");
+      }
+    }
+  }
+}
