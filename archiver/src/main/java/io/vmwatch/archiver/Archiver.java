@@ -10,6 +10,7 @@ import io.vmwatch.archiver.http.HttpServers;
 import io.vmwatch.archiver.http.ReadHandler;
 import io.vmwatch.archiver.http.RequestBudget;
 import io.vmwatch.archiver.http.WriteHandler;
+import io.vmwatch.archiver.maintenance.CompactionJob;
 import io.vmwatch.archiver.maintenance.PartitionMaintenance;
 import io.vmwatch.archiver.maintenance.RollupJob;
 import io.vmwatch.archiver.maintenance.ShortLockDdl;
@@ -47,6 +48,8 @@ public final class Archiver implements AutoCloseable {
   private final SeriesDirectory directory;
   private final PartitionMaintenance rawPartitions;
   private final PartitionMaintenance rollupPartitions;
+  private final PartitionMaintenance chunkPartitions;
+  private final CompactionJob compaction;
   private final RollupJob rollups;
   private final StaleSeriesRemoval staleSeries;
   private final HttpServer server;
@@ -77,6 +80,19 @@ public final class Archiver implements AutoCloseable {
             config.rollupRetention().toMillis(),
             config.partitionDaysAhead(),
             ddl);
+    this.chunkPartitions =
+        new PartitionMaintenance(
+            database.jdbi(),
+            "sample_chunks",
+            config.rawRetention().toMillis(),
+            config.partitionDaysAhead(),
+            ddl);
+    this.compaction =
+        new CompactionJob(
+            database.jdbi(),
+            CompactionJob.Settings.of(config.compactAfter()),
+            ddl,
+            CompactionJob.Checkpoint.NONE);
     this.rollups = new RollupJob(database.jdbi());
     this.staleSeries = new StaleSeriesRemoval(database.jdbi(), config.rawRetention().toMillis());
     metrics.seriesCacheSize(directory::cacheSize);
@@ -212,12 +228,14 @@ public final class Archiver implements AutoCloseable {
     jobs.scheduleWithFixedDelay(
         this::maintainPartitions, maintenance, maintenance, TimeUnit.MILLISECONDS);
     jobs.scheduleWithFixedDelay(this::rollUp, rollup, rollup, TimeUnit.MILLISECONDS);
+    jobs.scheduleWithFixedDelay(this::compact, rollup, rollup, TimeUnit.MILLISECONDS);
   }
 
   private void maintainPartitions() {
     try {
       rawPartitions.run(clock.instant());
       rollupPartitions.run(clock.instant());
+      chunkPartitions.run(clock.instant());
     } catch (RuntimeException e) {
       metrics.maintenanceError("partitions");
       LOG.warning("partition maintenance failed, will retry: " + e.getMessage());
@@ -238,6 +256,15 @@ public final class Archiver implements AutoCloseable {
     } catch (RuntimeException e) {
       metrics.maintenanceError("rollup");
       LOG.warning("rollup failed, will retry: " + e.getMessage());
+    }
+  }
+
+  private void compact() {
+    try {
+      compaction.run(clock.instant());
+    } catch (RuntimeException e) {
+      metrics.maintenanceError("compaction");
+      LOG.warning("compaction failed, will retry: " + e.getMessage());
     }
   }
 
