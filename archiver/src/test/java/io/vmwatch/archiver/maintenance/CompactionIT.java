@@ -298,6 +298,67 @@ class CompactionIT {
     }
   }
 
+  /**
+   * The raw rows of a day go only once its 5-minute rollups are complete: with a bucket of the day
+   * still due (a sample written after the last rollup run), the day is compacted (readers use the
+   * chunks) but not drained; after the rollup run it is, and the bucket's rollup counts the sample.
+   */
+  @Test
+  @Order(5)
+  void aDayIsDrainedOnlyOnceItsRollupsAreComplete() throws Exception {
+    long day = today - 2 * DAY;
+    long late = day + 7_200_000L + 15_000;
+    String key = "ct_gauge{instance=\"vm-c:9717\",job=\"vmwatch\",mode=\"user\"}";
+    write(
+        new TimeSeries(labels("ct_gauge", "mode", "user"), new long[] {late}, new double[] {7}, 0));
+    WRITTEN.get(key).put(late, 7.0);
+    // the archiver's own rollup job (every minute) must not take the bucket before the check: it
+    // waits on this lock to delete the bucket's rollup_dirty row
+    Connection holder = db.connect();
+    holder.setAutoCommit(false);
+    assertEquals(
+        1,
+        ArchiverFixture.rows(
+                holder,
+                "SELECT id FROM rollup_dirty WHERE bucket = " + (day + 7_200_000L) + " FOR UPDATE")
+            .size());
+    CompactionJob oneDay =
+        new CompactionJob(
+            database.jdbi(),
+            new CompactionJob.Settings(Duration.ofDays(1), ROWS_PER_BATCH, Duration.ofHours(1)),
+            new ShortLockDdl(Duration.ofSeconds(5), 3, Duration.ofMillis(200), () -> {}),
+            CompactionJob.Checkpoint.NONE);
+    assertEquals(1, oneDay.run(Instant.now()).daysChunked());
+    assertEquals("", difference(readAll()));
+    try (Connection c = db.connect()) {
+      assertEquals(
+          List.of(List.of("done")),
+          ArchiverFixture.rows(c, "SELECT phase FROM compaction_state WHERE day = " + day));
+      assertEquals(
+          count(day, day + DAY),
+          ArchiverFixture.count(
+              c, "SELECT COUNT(*) FROM samples WHERE ts >= " + day + " AND ts < " + (day + DAY)));
+    }
+    holder.commit();
+    holder.close();
+    new RollupJob(database.jdbi()).run(Instant.now());
+    assertEquals(1, oneDay.run(Instant.now()).daysDrained());
+    assertEquals("", difference(readAll()));
+    try (Connection c = db.connect()) {
+      assertEquals(
+          List.of(List.of("drained")),
+          ArchiverFixture.rows(c, "SELECT phase FROM compaction_state WHERE day = " + day));
+      assertEquals(
+          List.of(List.of("11")),
+          ArchiverFixture.rows(
+              c,
+              "SELECT r.count_value FROM samples_5m r JOIN series s ON s.id = r.series_id"
+                  + " WHERE s.metric = 'ct_gauge' AND JSON_VALUE(s.labels, '$.mode') = 'user'"
+                  + " AND r.ts = "
+                  + (day + 7_200_000L)));
+    }
+  }
+
   private static CompactionJob job(CompactionJob.Checkpoint checkpoint) {
     return new CompactionJob(
         database.jdbi(),
