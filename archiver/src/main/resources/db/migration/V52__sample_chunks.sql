@@ -10,7 +10,7 @@ CREATE TABLE sample_chunks (
   max_ts    BIGINT NOT NULL,
   chunk     BLOB   NOT NULL COMMENT 'a Prometheus XOR chunk (encoding 1), as remote read streams it',
   PRIMARY KEY (series_id, min_ts)
-) ENGINE = InnoDB
+) ENGINE = InnoDB ROW_FORMAT = COMPRESSED KEY_BLOCK_SIZE = 8
 PARTITION BY RANGE (min_ts) (PARTITION pmax VALUES LESS THAN MAXVALUE);
 
 -- One row per UTC day the compaction job has started on. phase:

@@ -14,8 +14,23 @@ public record ReadRequest(List<Query> queries, List<Integer> acceptedResponseTyp
   /** Samples with start <= ts <= end (milliseconds) of the series every matcher selects. */
   public record Query(long startMs, long endMs, List<LabelMatcher> matchers) {}
 
-  /** Whether a SAMPLES response is acceptable to the client. */
-  public boolean acceptsSamples() {
-    return acceptedResponseTypes.isEmpty() || acceptedResponseTypes.contains(SAMPLES);
+  /** No accepted response type is one this archiver answers with. */
+  public static final int NO_SUPPORTED_TYPE = -1;
+
+  /**
+   * The response type to answer with, by Prometheus' rule: the first accepted type the server
+   * implements (SAMPLES or STREAMED_XOR_CHUNKS; others are skipped), SAMPLES when the list is
+   * empty, {@link #NO_SUPPORTED_TYPE} when none is implemented.
+   */
+  public int responseType() {
+    if (acceptedResponseTypes.isEmpty()) {
+      return SAMPLES;
+    }
+    for (int type : acceptedResponseTypes) {
+      if (type == SAMPLES || type == STREAMED_XOR_CHUNKS) {
+        return type;
+      }
+    }
+    return NO_SUPPORTED_TYPE;
   }
 }

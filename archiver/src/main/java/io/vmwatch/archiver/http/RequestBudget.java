@@ -1,6 +1,7 @@
 package io.vmwatch.archiver.http;
 
 import io.vmwatch.archiver.ArchiverConfig;
+import io.vmwatch.archiver.chunk.ChunkedReadResponseWriter;
 import io.vmwatch.archiver.codec.RemoteWriteDecoder;
 
 /**
@@ -33,12 +34,22 @@ public final class RequestBudget {
   public static final long READ_SERIES_BYTES = 10L << 20;
 
   /**
-   * Heap of one remote-read worker, 12 MiB: its request (body and decoded), its selected series,
-   * and the fixed buffers of the streamed answer (64 KiB pieces before and after snappy, the
-   * protobuf encoder's, the JDBC row buffer).
+   * The fixed buffers of a streamed answer, the larger of its two kinds: SAMPLES takes 768 KiB (64
+   * KiB pieces before and after snappy, the protobuf encoder's, the JDBC row buffer);
+   * STREAMED_XOR_CHUNKS takes one frame's chunks (1 MiB), the held-back start of the answer (64
+   * KiB), the protobuf encoders' and the same JDBC row buffer: 1.625 MiB.
+   */
+  static final long READ_ANSWER_BYTES =
+      Math.max(
+          768L << 10,
+          ChunkedReadResponseWriter.MAX_FRAME_BYTES + ReadHandler.DEFERRED_BYTES + (576L << 10));
+
+  /**
+   * Heap of one remote-read worker, about 12.9 MiB: its request (body and decoded), its selected
+   * series, and the buffers of its answer.
    */
   static final long READ_BYTES =
-      READ_BODY_BYTES + READ_DECODED_BYTES + READ_SERIES_BYTES + (768L << 10);
+      READ_BODY_BYTES + READ_DECODED_BYTES + READ_SERIES_BYTES + READ_ANSWER_BYTES;
 
   private RequestBudget() {}
 

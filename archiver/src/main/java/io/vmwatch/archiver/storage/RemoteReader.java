@@ -97,7 +97,7 @@ public final class RemoteReader {
    * The rollup points of a series: each bucket's last sample, for the buckets older than the
    * series' first raw sample (none while every raw sample is kept): past the raw retention.
    */
-  private static final String ROLLUP_POINTS =
+  static final String ROLLUP_POINTS =
       " FROM samples_5m r WHERE r.ts > ? - "
           + RollupJob.BUCKET_MS
           + " AND r.ts <= ? AND r.last_ts BETWEEN ? AND ? AND r.last_ts < LEAST("
@@ -106,10 +106,21 @@ public final class RemoteReader {
           + " (SELECT COALESCE(MIN(c.min_ts), 9223372036854775807) FROM sample_chunks c"
           + " WHERE c.series_id = r.series_id))";
 
-  /** The chunks of a series that start in [floor day of from, to] and end at or after from. */
-  private static final String CHUNKS =
-      "SELECT chunk FROM sample_chunks WHERE series_id = ? AND min_ts BETWEEN ? AND ?"
-          + " AND max_ts >= ? ORDER BY min_ts";
+  /**
+   * A series' stored chunks that start in [floor day of from, to] and end at or after from, in time
+   * order (bind {@link #bindChunks}, then the series id at 1): min_ts, max_ts, chunk.
+   */
+  static final String SERIES_CHUNKS =
+      "SELECT min_ts, max_ts, chunk FROM sample_chunks WHERE series_id = ?"
+          + " AND min_ts BETWEEN ? AND ? AND max_ts >= ? ORDER BY min_ts";
+
+  /** One series' rollup points in time order: bind {@link #bindRollupRange}, then the series id. */
+  static final String SERIES_ROLLUP_POINTS =
+      "SELECT r.last_ts, r.last_value" + ROLLUP_POINTS + " AND r.series_id = ? ORDER BY r.ts";
+
+  /** One series' raw samples in time order: series id, start, end. */
+  static final String SERIES_RAW_SAMPLES =
+      "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts";
 
   /**
    * The most one request may return: series, samples, and the heap its selected series may take.
@@ -119,7 +130,7 @@ public final class RemoteReader {
   /**
    * A series selected by a query, with its labels (sorted, __name__ included) and what it holds.
    */
-  private record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
+  record Selected(long id, List<Label> labels, long samples, long timestampBytes) {
     long labelsSize() {
       long size = 0;
       for (Label label : labels) {
@@ -141,7 +152,7 @@ public final class RemoteReader {
    * A stretch [from, to] (ms, both included) of a query's range that is answered from one tier:
    * chunk rows (a compacted day) or raw rows.
    */
-  private record Segment(long from, long to, boolean chunks) {}
+  record Segment(long from, long to, boolean chunks) {}
 
   /** What a request will return: per query, its series in order. */
   public static final class Plan {
@@ -191,18 +202,9 @@ public final class RemoteReader {
         throws IOException, SQLException {
       SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
       CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
-      try (PreparedStatement rollups =
-              streaming(
-                  connection,
-                  "SELECT r.last_ts, r.last_value"
-                      + ROLLUP_POINTS
-                      + " AND r.series_id = ? ORDER BY r.ts");
-          PreparedStatement raw =
-              streaming(
-                  connection,
-                  "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ?"
-                      + " ORDER BY ts");
-          PreparedStatement chunks = streaming(connection, CHUNKS)) {
+      try (PreparedStatement rollups = streaming(connection, SERIES_ROLLUP_POINTS);
+          PreparedStatement raw = streaming(connection, SERIES_RAW_SAMPLES);
+          PreparedStatement chunks = streaming(connection, SERIES_CHUNKS)) {
         for (int i = 0; i < results.size(); i++) {
           List<Selected> result = results.get(i);
           proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
@@ -249,7 +251,7 @@ public final class RemoteReader {
           chunks.setLong(1, s.id());
           try (ResultSet rs = chunks.executeQuery()) {
             while (rs.next()) {
-              XorChunkIterator samples = new XorChunkIterator(rs.getBytes(1));
+              XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
               while (samples.next()) {
                 long ts = samples.timestampMs();
                 if (ts >= segment.from() && ts <= segment.to()) {
@@ -357,9 +359,7 @@ public final class RemoteReader {
           query.startMs() > query.endMs()
               ? List.of()
               : count(connection, select(connection, query, budget), segments, budget);
-      List<Selected> sorted = new ArrayList<>(selected);
-      sorted.sort(BY_LABELS);
-      results.add(sorted);
+      results.add(sorted(selected));
     }
     Plan plan = new Plan(days, results, budget.withSamples(), budget.samples());
     if (plan.size() > 0xFFFF_FFFFL) {
@@ -422,6 +422,30 @@ public final class RemoteReader {
       segments.add(new Segment(from, end, false));
     }
     return segments;
+  }
+
+  /**
+   * Selects what a STREAMED_XOR_CHUNKS answer will return without counting samples (the answer
+   * counts them as it streams, {@link StreamedRead}); refuses it over {@code --read.max-series}.
+   */
+  public StreamedRead planStreamed(Connection connection, ReadRequest request)
+      throws SQLException, ReadLimitException {
+    List<long[]> compacted = compactedDays(connection);
+    List<List<Segment>> segments = new ArrayList<>();
+    List<List<Selected>> results = new ArrayList<>();
+    Budget budget = new Budget(limits);
+    for (ReadRequest.Query query : request.queries()) {
+      segments.add(segments(query.startMs(), query.endMs(), compacted));
+      results.add(
+          query.startMs() > query.endMs() ? List.of() : sorted(select(connection, query, budget)));
+    }
+    return new StreamedRead(results, segments, limits.maxSamples());
+  }
+
+  private static List<Selected> sorted(List<Selected> selected) {
+    List<Selected> sorted = new ArrayList<>(selected);
+    sorted.sort(BY_LABELS);
+    return sorted;
   }
 
   /** The series every matcher of the query selects; SQL filters what it can, Java the rest. */
@@ -566,15 +590,14 @@ public final class RemoteReader {
   private static void countChunks(
       Connection connection, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
       throws SQLException {
-    try (PreparedStatement q =
-        streaming(connection, CHUNKS.replace("chunk FROM", "series_id, chunk FROM"))) {
+    try (PreparedStatement q = streaming(connection, SERIES_CHUNKS)) {
       for (Selected s : batch) {
         bindChunks(q, 1, segment);
         q.setLong(1, s.id());
         long[] c = counts.computeIfAbsent(s.id(), id -> new long[2]);
         try (ResultSet rs = q.executeQuery()) {
           while (rs.next()) {
-            XorChunkIterator samples = new XorChunkIterator(rs.getBytes(2));
+            XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
             while (samples.next()) {
               long ts = samples.timestampMs();
               if (ts >= segment.from() && ts <= segment.to()) {
@@ -589,13 +612,12 @@ public final class RemoteReader {
   }
 
   /**
-   * Binds {@link #CHUNKS} for a compacted segment from position on (the series id, at position, is
-   * left to the caller): a chunk overlaps the segment when it starts at or before its end and ends
-   * at or after its start, and then starts no earlier than the day of its start (a chunk never
-   * spans two days).
+   * Binds {@link #SERIES_CHUNKS} for a compacted segment from position on (the series id, at
+   * position, is left to the caller): a chunk overlaps the segment when it starts at or before its
+   * end and ends at or after its start, and then starts no earlier than the day of its start (a
+   * chunk never spans two days).
    */
-  private static void bindChunks(PreparedStatement q, int position, Segment segment)
-      throws SQLException {
+  static void bindChunks(PreparedStatement q, int position, Segment segment) throws SQLException {
     q.setLong(position + 1, Math.floorDiv(segment.from(), ChunkStore.DAY_MS) * ChunkStore.DAY_MS);
     q.setLong(position + 2, segment.to());
     q.setLong(position + 3, segment.from());
@@ -622,8 +644,7 @@ public final class RemoteReader {
   }
 
   /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
-  private static PreparedStatement streaming(Connection connection, String sql)
-      throws SQLException {
+  static PreparedStatement streaming(Connection connection, String sql) throws SQLException {
     PreparedStatement statement =
         connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
     statement.setFetchSize(Integer.MIN_VALUE);
@@ -631,7 +652,7 @@ public final class RemoteReader {
   }
 
   /** Binds the range of {@link #ROLLUP_POINTS} from position on; returns the next position. */
-  private static int bindRollupRange(PreparedStatement q, int position, long start, long end)
+  static int bindRollupRange(PreparedStatement q, int position, long start, long end)
       throws SQLException {
     q.setLong(position, start);
     q.setLong(position + 1, end);
@@ -691,12 +712,16 @@ public final class RemoteReader {
       withSamples++;
       samples += count;
       if (samples > limits.maxSamples()) {
-        throw new ReadLimitException(
-            "too_many_samples",
-            "the answer would hold more than "
-                + limits.maxSamples()
-                + " samples (--read.max-samples); ask for a shorter range or fewer series");
+        throw tooManySamples(limits.maxSamples());
       }
+    }
+
+    static ReadLimitException tooManySamples(long maxSamples) {
+      return new ReadLimitException(
+          "too_many_samples",
+          "the answer would hold more than "
+              + maxSamples
+              + " samples (--read.max-samples); ask for a shorter range or fewer series");
     }
   }
 }

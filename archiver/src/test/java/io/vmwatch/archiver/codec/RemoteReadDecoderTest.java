@@ -91,16 +91,25 @@ class RemoteReadDecoderTest {
     assertEquals(1L << 35, decoded.queries().get(1).endMs());
     assertTrue(decoded.queries().get(1).matchers().isEmpty());
     assertEquals(List.of(1, 0), decoded.acceptedResponseTypes());
-    assertTrue(decoded.acceptsSamples());
+    assertEquals(ReadRequest.STREAMED_XOR_CHUNKS, decoded.responseType(), "the first one listed");
   }
 
   @Test
   void responseTypesUnpackedAndAbsent() throws Exception {
     assertEquals(List.of(1), decoder.decode(bytes(0x10, 0x01)).acceptedResponseTypes());
-    assertFalse(decoder.decode(bytes(0x10, 0x01)).acceptsSamples(), "only STREAMED_XOR_CHUNKS");
+    assertEquals(ReadRequest.STREAMED_XOR_CHUNKS, decoder.decode(bytes(0x10, 0x01)).responseType());
+    assertEquals(
+        ReadRequest.SAMPLES,
+        decoder.decode(bytes(0x10, 0x07, 0x10, 0x00, 0x10, 0x01)).responseType(),
+        "an unknown type is skipped, the first known one taken");
+    assertEquals(
+        ReadRequest.NO_SUPPORTED_TYPE,
+        decoder.decode(bytes(0x10, 0x07, 0x10, 0x09)).responseType(),
+        "only unknown types");
     ReadRequest empty = decoder.decode(new byte[0]);
     assertTrue(empty.queries().isEmpty());
-    assertTrue(empty.acceptsSamples(), "no accepted_response_types means SAMPLES");
+    assertEquals(
+        ReadRequest.SAMPLES, empty.responseType(), "no accepted_response_types means SAMPLES");
   }
 
   @Test

@@ -501,11 +501,11 @@ class RemoteReadIT {
     assertEquals(
         200, read(good, "application/x-protobuf;proto=prometheus.ReadRequest", null).statusCode());
 
-    byte[] streamedOnly =
-        RemoteWriteEncoder.compress(new byte[] {0x10, 0x01}); // accepted_response_types [1]
-    HttpResponse<byte[]> chunks = read(streamedOnly, "application/x-protobuf", null);
-    assertEquals(400, chunks.statusCode());
-    assertTrue(new String(chunks.body(), StandardCharsets.UTF_8).contains("SAMPLES"));
+    byte[] unknownOnly =
+        RemoteWriteEncoder.compress(new byte[] {0x10, 0x07}); // accepted_response_types [7]
+    HttpResponse<byte[]> unknown = read(unknownOnly, "application/x-protobuf", null);
+    assertEquals(400, unknown.statusCode());
+    assertTrue(new String(unknown.body(), StandardCharsets.UTF_8).contains("SAMPLES"));
   }
 
   @Test
@@ -544,7 +544,8 @@ class RemoteReadIT {
     return Snappy.compress(request.toByteArray());
   }
 
-  private static byte[] matcher(int type, String name, String value) throws IOException {
+  /** A LabelMatcher message (type 0 EQ, 1 NEQ, 2 RE, 3 NRE); StreamedReadIT uses it too. */
+  static byte[] matcher(int type, String name, String value) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CodedOutputStream m = CodedOutputStream.newInstance(out);
     m.writeEnum(1, type);

@@ -9,6 +9,9 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import io.vmwatch.archiver.ArchiverFixture;
 import io.vmwatch.archiver.MariaDbServer;
+import io.vmwatch.archiver.chunk.ChunkedFrames;
+import io.vmwatch.archiver.chunk.XorChunk;
+import io.vmwatch.archiver.chunk.XorChunkIterator;
 import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.TimeSeries;
 import io.vmwatch.archiver.codec.WriteRequest;
@@ -359,6 +362,79 @@ class CompactionIT {
     }
   }
 
+  /**
+   * A STREAMED_XOR_CHUNKS read from inside a compacted day to a raw one: every stored chunk lying
+   * wholly in the range is sent byte for byte as stored, the one the range cuts is re-encoded, and
+   * the decoded answer holds every written sample of the range once.
+   */
+  @Test
+  @Order(6)
+  void aStreamedReadSendsTheStoredChunksAsTheyAre() throws Exception {
+    long start = today - 3 * DAY + 3_600_000L + 7 * STEP + 1;
+    long end = today - DAY / 2;
+    HttpResponse<byte[]> answer = remoteRead(start, end, true);
+    assertEquals(200, answer.statusCode(), new String(answer.body(), StandardCharsets.UTF_8));
+    Set<String> stored = new java.util.HashSet<>();
+    long wholly;
+    try (Connection c = db.connect()) {
+      for (List<String> row :
+          ArchiverFixture.rows(
+              c,
+              "SELECT HEX(chunk) FROM sample_chunks WHERE min_ts >= "
+                  + start
+                  + " AND max_ts <= "
+                  + end)) {
+        stored.add(row.get(0));
+      }
+      wholly = stored.size();
+    }
+    assertTrue(wholly > 100, "stored chunks in the range: " + wholly);
+    long passedThrough = 0;
+    Map<String, TreeMap<Long, Double>> read = new TreeMap<>();
+    for (ChunkedFrames.Frame frame : ChunkedFrames.read(answer.body())) {
+      for (ChunkedFrames.Series series : frame.series()) {
+        TreeMap<Long, Double> samples =
+            read.computeIfAbsent(key(series.labels()), k -> new TreeMap<>());
+        for (XorChunk chunk : series.chunks()) {
+          if (stored.contains(java.util.HexFormat.of().withUpperCase().formatHex(chunk.data()))) {
+            passedThrough++;
+          }
+          XorChunkIterator it = chunk.iterator();
+          while (it.next()) {
+            assertEquals(null, samples.put(it.timestampMs(), it.value()), "twice");
+          }
+        }
+      }
+    }
+    assertEquals(wholly, passedThrough, "stored chunks sent as they are");
+    for (Map.Entry<String, TreeMap<Long, Double>> w : WRITTEN.entrySet()) {
+      Map<Long, Double> expected = w.getValue().subMap(start, true, end, true);
+      TreeMap<Long, Double> got = read.getOrDefault(w.getKey(), new TreeMap<>());
+      assertEquals(expected.keySet(), got.keySet(), w.getKey());
+      for (Map.Entry<Long, Double> e : expected.entrySet()) {
+        double v = got.get(e.getKey());
+        assertTrue(
+            Double.isFinite(e.getValue())
+                ? Double.doubleToLongBits(v) == Double.doubleToLongBits(e.getValue())
+                : Double.isNaN(v),
+            w.getKey() + " @" + e.getKey());
+      }
+    }
+  }
+
+  private static String key(List<Label> labels) {
+    StringBuilder key = new StringBuilder();
+    for (Label l : labels) {
+      if (l.name().equals("__name__")) {
+        key.insert(0, l.value() + "{");
+      } else {
+        key.append(key.length() == 0 || key.charAt(key.length() - 1) == '{' ? "" : ",");
+        key.append(l.name()).append("=\"").append(l.value()).append('"');
+      }
+    }
+    return key.append('}').toString();
+  }
+
   private static CompactionJob job(CompactionJob.Checkpoint checkpoint) {
     return new CompactionJob(
         database.jdbi(),
@@ -466,33 +542,7 @@ class CompactionIT {
    * returned NaN stands for the NaN or +-Inf written (the archive keeps them as NaN).
    */
   private static Map<String, TreeMap<Long, Double>> readAll() throws Exception {
-    ByteArrayOutputStream matcher = new ByteArrayOutputStream();
-    CodedOutputStream m = CodedOutputStream.newInstance(matcher);
-    m.writeEnum(1, 2); // RE
-    m.writeString(2, "__name__");
-    m.writeString(3, "ct_.*");
-    m.flush();
-    ByteArrayOutputStream query = new ByteArrayOutputStream();
-    CodedOutputStream q = CodedOutputStream.newInstance(query);
-    q.writeInt64(1, today - 10 * DAY);
-    q.writeInt64(2, today + DAY);
-    q.writeByteArray(3, matcher.toByteArray());
-    q.flush();
-    ByteArrayOutputStream request = new ByteArrayOutputStream();
-    CodedOutputStream r = CodedOutputStream.newInstance(request);
-    r.writeByteArray(1, query.toByteArray());
-    r.flush();
-    HttpResponse<byte[]> answer =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(archiver.baseUrl() + "/api/v1/read"))
-                .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/x-protobuf")
-                .header("Content-Encoding", "snappy")
-                .header("X-Prometheus-Remote-Read-Version", "0.1.0")
-                .POST(
-                    HttpRequest.BodyPublishers.ofByteArray(Snappy.compress(request.toByteArray())))
-                .build(),
-            HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> answer = remoteRead(today - 10 * DAY, today + DAY, false);
     assertEquals(200, answer.statusCode(), new String(answer.body(), StandardCharsets.UTF_8));
     Map<String, TreeMap<Long, Double>> read = new TreeMap<>();
     CodedInputStream response = CodedInputStream.newInstance(Snappy.uncompress(answer.body()));
@@ -544,6 +594,39 @@ class CompactionIT {
           return copy;
         });
     return expected.equals(read) ? WRITTEN : read;
+  }
+
+  /** A remote read of every ct_ series in [start, end], SAMPLES or STREAMED_XOR_CHUNKS. */
+  private static HttpResponse<byte[]> remoteRead(long start, long end, boolean streamed)
+      throws Exception {
+    ByteArrayOutputStream matcher = new ByteArrayOutputStream();
+    CodedOutputStream m = CodedOutputStream.newInstance(matcher);
+    m.writeEnum(1, 2); // RE
+    m.writeString(2, "__name__");
+    m.writeString(3, "ct_.*");
+    m.flush();
+    ByteArrayOutputStream query = new ByteArrayOutputStream();
+    CodedOutputStream q = CodedOutputStream.newInstance(query);
+    q.writeInt64(1, start);
+    q.writeInt64(2, end);
+    q.writeByteArray(3, matcher.toByteArray());
+    q.flush();
+    ByteArrayOutputStream request = new ByteArrayOutputStream();
+    CodedOutputStream r = CodedOutputStream.newInstance(request);
+    r.writeByteArray(1, query.toByteArray());
+    if (streamed) {
+      r.writeEnum(2, 1); // STREAMED_XOR_CHUNKS
+    }
+    r.flush();
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(archiver.baseUrl() + "/api/v1/read"))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/x-protobuf")
+            .header("Content-Encoding", "snappy")
+            .header("X-Prometheus-Remote-Read-Version", "0.1.0")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Snappy.compress(request.toByteArray())))
+            .build(),
+        HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /** "" when read equals WRITTEN, else the first difference. */
