@@ -4,8 +4,8 @@
 -- (ms since the epoch); a chunk never spans two UTC days. NaN and +-Inf are stored as Prometheus'
 -- ordinary NaN, as remote read answers the NULL of a raw row. Partitioned by UTC day of min_ts like
 -- samples, and its partitions dropped after --retention.raw like those of samples. Compressed pages
--- (zlib, 8 KiB): the rows' keys and headers compress, the XOR bits hardly; about a quarter smaller
--- than uncompressed in bench/archiver/archive-size.
+-- (zlib, 8 KiB): the rows' keys and headers compress, the XOR bits hardly; about a third smaller
+-- than uncompressed in bench/archiver/archive-size (2.53 bytes a sample against 3.84).
 CREATE TABLE sample_chunks (
   series_id BIGINT NOT NULL,
   min_ts    BIGINT NOT NULL,
