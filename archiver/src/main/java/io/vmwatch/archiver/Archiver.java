@@ -261,7 +261,8 @@ public final class Archiver implements AutoCloseable {
 
   private void compact() {
     try {
-      compaction.run(clock.instant());
+      CompactionJob.Result result = compaction.run(clock.instant());
+      metrics.compaction(result.samplesChunked(), result.daysDrained(), result.seriesMerged());
     } catch (RuntimeException e) {
       metrics.maintenanceError("compaction");
       LOG.warning("compaction failed, will retry: " + e.getMessage());
