@@ -31,7 +31,8 @@ import java.util.SplittableRandom;
  * the scrape series, and the two recording rules. Each series' values come from its own seeded
  * generator, so every store gets exactly the same samples in whatever order it is written.
  *
- * <p>usage: ArchiveSize WRITE_URL VM_IMPORT_URL OPENMETRICS_FILE VMS HOURS
+ * <p>usage: ArchiveSize WRITE_URL VM_IMPORT_URL OPENMETRICS_FILE VMS HOURS [END_MS] (the samples
+ * end a minute before END_MS, by default now)
  */
 public final class ArchiveSize {
   private static final long SCRAPE_MS = 15_000L;
@@ -466,15 +467,16 @@ public final class ArchiveSize {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println("usage: ArchiveSize WRITE_URL VM_IMPORT_URL OPENMETRICS_FILE VMS HOURS");
+    if (args.length != 5 && args.length != 6) {
+      System.err.println(
+          "usage: ArchiveSize WRITE_URL VM_IMPORT_URL OPENMETRICS_FILE VMS HOURS [END_MS]");
       System.exit(2);
     }
     int vms = Integer.parseInt(args[3]);
     int hours = Integer.parseInt(args[4]);
     ArchiveSize fleet = new ArchiveSize(vms, hours);
-    long now = System.currentTimeMillis();
-    long start = (now - hours * 3_600_000L) / SCRAPE_MS * SCRAPE_MS - 60_000;
+    long end = args.length == 6 ? Long.parseLong(args[5]) : System.currentTimeMillis();
+    long start = (end - hours * 3_600_000L) / SCRAPE_MS * SCRAPE_MS - 60_000;
     log(
         "fleet: %d VMs, %,d series (pid churn included), %d hours at 15 s: %,d samples",
         vms, fleet.series.size(), hours, fleet.samples());

@@ -6,6 +6,7 @@ import io.vmwatch.archiver.http.ArchiverServer;
 import io.vmwatch.archiver.http.ReadHandler;
 import io.vmwatch.archiver.http.RequestBudget;
 import io.vmwatch.archiver.http.WriteHandler;
+import io.vmwatch.archiver.maintenance.CompactionJob;
 import io.vmwatch.archiver.maintenance.JobScheduler;
 import io.vmwatch.archiver.maintenance.JobScheduler.Job;
 import io.vmwatch.archiver.maintenance.MaintenanceJobs;
@@ -56,7 +57,14 @@ public final class Archiver implements AutoCloseable {
     List<PartitionMaintenance> tables =
         List.of(
             partitions.apply("samples", config.rawRetention()),
-            partitions.apply("samples_5m", config.rollupRetention()));
+            partitions.apply("samples_5m", config.rollupRetention()),
+            partitions.apply("sample_chunks", config.rawRetention()));
+    CompactionJob compaction =
+        new CompactionJob(
+            database.jdbi(),
+            CompactionJob.Settings.of(config.compactAfter()),
+            ddl,
+            CompactionJob.Checkpoint.NONE);
     RollupJob rollups = new RollupJob(database.jdbi());
     StaleSeriesRemoval staleSeries =
         new StaleSeriesRemoval(database.jdbi(), config.rawRetention().toMillis());
@@ -119,6 +127,7 @@ public final class Archiver implements AutoCloseable {
         MaintenanceJobs.partitionsAndStaleSeries(
             config.maintenanceInterval(), clock, tables, staleSeries, metrics));
     jobList.add(MaintenanceJobs.rollup(config.rollupInterval(), clock, rollups, metrics));
+    jobList.add(MaintenanceJobs.compaction(config.rollupInterval(), clock, compaction, metrics));
     this.jobs = new JobScheduler(database::migrate, jobList, metrics);
   }
 

@@ -29,4 +29,5 @@ public record ArchiverConfig(
     int partitionDaysAhead,
     Duration maintenanceInterval,
     Duration rollupInterval,
-    Duration ddlLockWait) {}
+    Duration ddlLockWait,
+    Duration compactAfter) {}

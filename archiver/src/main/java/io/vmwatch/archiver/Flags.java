@@ -105,6 +105,10 @@ public final class Flags {
     new Flag("retention.interval", "1h", "how often partitions are created and dropped"),
     new Flag("rollup.interval", "1m", "how often 5-minute rollups are computed"),
     new Flag(
+        "compact.after",
+        "2d",
+        "whole days older than this are compacted into XOR chunk rows (at least 1h)"),
+    new Flag(
         "retention.lock-wait",
         "1s",
         "longest wait of a partition ALTER for its table lock (retried)"),
@@ -173,7 +177,8 @@ public final class Flags {
             positiveInt("retention.partitions-ahead", values),
             duration("retention.interval", values),
             duration("rollup.interval", values),
-            lockWait(values));
+            lockWait(values),
+            compactAfter(values));
     requireHeap(config, Runtime.getRuntime().maxMemory());
     return config;
   }
@@ -340,6 +345,17 @@ public final class Flags {
               + " '"
               + values.get(name)
               + "' is not a positive duration such as 500ms, 30s, 5m, 12h, 30d or 2w");
+    }
+    return d;
+  }
+
+  private static Duration compactAfter(Map<String, String> values) throws FlagException {
+    Duration d = duration("compact.after", values);
+    if (d.compareTo(Duration.ofHours(1)) < 0) {
+      throw new FlagException(
+          "--compact.after '"
+              + values.get("compact.after")
+              + "' must be at least 1h (a day is compacted once all of it is older)");
     }
     return d;
   }

@@ -58,7 +58,8 @@ public final class ArchiverFixture implements AutoCloseable {
             3,
             Duration.ofHours(1),
             Duration.ofMinutes(1),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1),
+            Duration.ofDays(3650)); // no compaction: tests run the job themselves
     archiver = new Archiver(config, Clock.systemUTC());
     archiver.start();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -22,6 +22,7 @@ class FlagsTest {
     assertEquals(9718, config.listenAddress().getPort());
     assertEquals("from-env", config.dbPassword());
     assertEquals(Duration.ofDays(30), config.rawRetention());
+    assertEquals(Duration.ofDays(2), config.compactAfter());
     assertFalse(config.writeAuth().required());
   }
 
@@ -103,6 +104,7 @@ class FlagsTest {
     assertThrows(FlagException.class, () -> Flags.parse(new String[] {"stray"}, ENV));
     assertThrows(
         FlagException.class, () -> Flags.parse(new String[] {"--retention.lock-wait=500ms"}, ENV));
+    assertThrows(FlagException.class, () -> Flags.parse(new String[] {"--compact.after=30m"}, ENV));
   }
 
   @Test

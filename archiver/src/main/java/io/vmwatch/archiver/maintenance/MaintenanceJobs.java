@@ -46,4 +46,21 @@ public final class MaintenanceJobs {
           metrics.rollup(result, Duration.ofNanos(System.nanoTime() - start));
         });
   }
+
+  /**
+   * The compact tier: whole days older than {@code --compact.after} into chunk rows, on the rollup
+   * interval (after the rollup: the jobs run one at a time).
+   */
+  public static Job compaction(
+      Duration interval, Clock clock, CompactionJob compaction, ArchiverMetrics metrics) {
+    return new Job(
+        "compaction",
+        "compaction",
+        interval,
+        false,
+        () -> {
+          CompactionJob.Result result = compaction.run(clock.instant());
+          metrics.compaction(result.samplesChunked(), result.daysDrained(), result.seriesMerged());
+        });
+  }
 }

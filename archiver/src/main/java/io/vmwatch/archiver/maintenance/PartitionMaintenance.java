@@ -128,6 +128,11 @@ public final class PartitionMaintenance {
   }
 
   private List<Partition> partitions(Handle handle) {
+    return partitions(handle, table);
+  }
+
+  /** The partitions of a table of the schema, in order. */
+  static List<Partition> partitions(Handle handle, String table) {
     return handle
         .createQuery(
             "SELECT PARTITION_NAME, PARTITION_DESCRIPTION FROM information_schema.PARTITIONS"

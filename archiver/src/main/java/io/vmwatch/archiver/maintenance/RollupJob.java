@@ -3,6 +3,7 @@ package io.vmwatch.archiver.maintenance;
 import io.vmwatch.archiver.storage.SampleWriter;
 import io.vmwatch.archiver.storage.SeriesIdCodec;
 import io.vmwatch.archiver.storage.SeriesIdUnion;
+import io.vmwatch.archiver.storage.SeriesSamples;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +13,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -256,6 +259,30 @@ public final class RollupJob {
       }
     }
     return result;
+  }
+
+  /**
+   * Recomputes the given buckets of one series from its samples (time order; a value that is not
+   * finite counts as the NULL of a raw row): the compaction job merging late samples into chunks,
+   * whose raw rows are gone.
+   */
+  static void recompute(Connection connection, SeriesSamples samples, Set<Long> buckets)
+      throws SQLException {
+    List<Aggregate> aggregates = new ArrayList<>();
+    int i = 0;
+    for (long bucket : new TreeSet<>(buckets)) {
+      while (i < samples.size() && samples.timestamp(i) < bucket) {
+        i++;
+      }
+      Summing sum = new Summing(samples.seriesId());
+      for (; i < samples.size() && samples.timestamp(i) < bucket + BUCKET_MS; i++) {
+        sum.add(samples.timestamp(i), samples.finiteValue(i));
+      }
+      if (sum.rows > 0) {
+        aggregates.add(sum.toAggregate(bucket));
+      }
+    }
+    upsert(connection, aggregates);
   }
 
   /** The running summary of one series' rows in a bucket, in time order. */

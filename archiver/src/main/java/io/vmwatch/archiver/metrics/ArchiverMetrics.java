@@ -237,6 +237,20 @@ public final class ArchiverMetrics {
               "Series removed, with their rollups, after no write for longer than the raw retention")
           .register(registry);
 
+  private final Counter compactedSamples =
+      Counter.builder("vmwatch.archiver.compaction.samples")
+          .description("Raw samples the compaction job put into XOR chunk rows")
+          .register(registry);
+  private final Counter compactionDaysDrained =
+      Counter.builder("vmwatch.archiver.compaction.days.drained")
+          .description(
+              "Days whose raw partition the compaction job emptied (again for late samples)")
+          .register(registry);
+  private final Counter compactionSeriesMerged =
+      Counter.builder("vmwatch.archiver.compaction.series.merged")
+          .description("Series whose chunks of a compacted day took late samples")
+          .register(registry);
+
   // registered here, beside the fields it reads
   {
     Gauge.builder(
@@ -264,6 +278,13 @@ public final class ArchiverMetrics {
 
   public void databaseChanged() {
     databaseChanges.increment();
+  }
+
+  /** What a compaction run did: samples put into chunks, days drained, series merged. */
+  public void compaction(long samples, long daysDrained, long seriesMerged) {
+    compactedSamples.increment(samples);
+    compactionDaysDrained.increment(daysDrained);
+    compactionSeriesMerged.increment(seriesMerged);
   }
 
   public void staleSeriesRemoved(long series) {

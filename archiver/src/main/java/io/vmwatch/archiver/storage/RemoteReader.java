@@ -2,6 +2,7 @@ package io.vmwatch.archiver.storage;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import io.vmwatch.archiver.chunk.XorChunkIterator;
 import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.LabelMatcher;
 import io.vmwatch.archiver.codec.ReadRequest;
@@ -38,11 +39,19 @@ import java.util.Map;
  *       length).
  * </ol>
  *
- * <p>Where a series' raw samples have been dropped (the raw retention), the range before its first
- * raw sample is answered from the 5-minute rollups: one point per bucket, the bucket's last raw
- * sample ({@code samples_5m.last_ts}, {@code last_value}). A counter's {@code rate()} and {@code
- * increase()} there come out as from the raw samples taken every 5 minutes; a gauge gets its value
- * at the end of each 5 minutes (not their average).
+ * <p>Days the compaction job has put into chunks ({@code compaction_state} phase {@code done} or
+ * later) are answered from {@code sample_chunks}, decoded and cut to the range, and their raw rows
+ * (still there until the day's rollups are complete, or a late sample not merged yet) are ignored;
+ * every other day from its raw rows. The transaction opens {@code samples} before its snapshot is
+ * taken: the job empties a day's raw partition only after marking it done, with an {@code ALTER}
+ * that waits for every open transaction on the table, so a snapshot that sees a day as not
+ * compacted also sees its raw rows.
+ *
+ * <p>Where a series' raw samples and chunks have been dropped (the raw retention), the range before
+ * its first sample is answered from the 5-minute rollups: one point per bucket, the bucket's last
+ * raw sample ({@code samples_5m.last_ts}, {@code last_value}). A counter's {@code rate()} and
+ * {@code increase()} there come out as from the raw samples taken every 5 minutes; a gauge gets its
+ * value at the end of each 5 minutes (not their average).
  *
  * <p>Samples stored as NULL (the archiver stores NaN and +-Inf so; stale markers are not stored)
  * are returned as Prometheus' ordinary NaN, {@link #NORMAL_NAN_BITS}. Series without samples in a
@@ -91,9 +100,19 @@ public final class RemoteReader {
   static final String ROLLUP_POINTS =
       " FROM samples_5m r WHERE r.ts > ? - "
           + RollupJob.BUCKET_MS
-          + " AND r.ts <= ? AND r.last_ts BETWEEN ? AND ? AND r.last_ts <"
-          + " (SELECT COALESCE(MIN(f.ts), 9223372036854775807) FROM samples f"
-          + " WHERE f.series_id = r.series_id)";
+          + " AND r.ts <= ? AND r.last_ts BETWEEN ? AND ? AND r.last_ts < LEAST("
+          + "(SELECT COALESCE(MIN(f.ts), 9223372036854775807) FROM samples f"
+          + " WHERE f.series_id = r.series_id),"
+          + " (SELECT COALESCE(MIN(c.min_ts), 9223372036854775807) FROM sample_chunks c"
+          + " WHERE c.series_id = r.series_id))";
+
+  /**
+   * A series' stored chunks that start in [floor day of from, to] and end at or after from, in time
+   * order (bind {@link #bindChunks}, then the series id at 1): min_ts, max_ts, chunk.
+   */
+  static final String SERIES_CHUNKS =
+      "SELECT min_ts, max_ts, chunk FROM sample_chunks WHERE series_id = ?"
+          + " AND min_ts BETWEEN ? AND ? AND max_ts >= ? ORDER BY min_ts";
 
   /** One series' rollup points in time order: bind {@link #bindRollupRange}, then the series id. */
   static final String SERIES_ROLLUP_POINTS =
@@ -129,14 +148,22 @@ public final class RemoteReader {
     }
   }
 
+  /**
+   * A stretch [from, to] (ms, both included) of a query's range that is answered from one tier:
+   * chunk rows (a compacted day) or raw rows.
+   */
+  record Segment(long from, long to, boolean chunks) {}
+
   /** What a request will return: per query, its series in order. */
   public static final class Plan {
+    private final List<Days> days;
     private final List<List<Selected>> results;
     private final long series;
     private final long samples;
     private final long size;
 
-    private Plan(List<List<Selected>> results, long series, long samples) {
+    private Plan(List<Days> days, List<List<Selected>> results, long series, long samples) {
+      this.days = days;
       this.results = results;
       this.series = series;
       this.samples = samples;
@@ -176,14 +203,14 @@ public final class RemoteReader {
       SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
       CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
       try (PreparedStatement rollups = streaming(connection, SERIES_ROLLUP_POINTS);
-          PreparedStatement raw = streaming(connection, SERIES_RAW_SAMPLES)) {
+          PreparedStatement raw = streaming(connection, SERIES_RAW_SAMPLES);
+          PreparedStatement chunks = streaming(connection, SERIES_CHUNKS)) {
         for (int i = 0; i < results.size(); i++) {
-          ReadRequest.Query query = request.queries().get(i);
           List<Selected> result = results.get(i);
           proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
           proto.writeUInt64NoTag(queryResultSize(result));
           for (Selected s : result) {
-            writeSeries(proto, s, rollups, raw, query);
+            writeSeries(proto, s, rollups, raw, chunks, days.get(i).segments());
           }
         }
       }
@@ -191,13 +218,17 @@ public final class RemoteReader {
       snappy.finish();
     }
 
-    /** The series' rollup points (older than its raw samples), then its raw samples. */
+    /**
+     * The series' rollup points (older than its raw samples and chunks), then its samples, segment
+     * after segment.
+     */
     private static void writeSeries(
         CodedOutputStream proto,
         Selected s,
         PreparedStatement rollups,
         PreparedStatement raw,
-        ReadRequest.Query query)
+        PreparedStatement chunks,
+        List<Segment> segments)
         throws IOException, SQLException {
       proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       proto.writeUInt64NoTag(s.timeSeriesSize());
@@ -209,13 +240,33 @@ public final class RemoteReader {
         proto.writeString(1, label.name());
         proto.writeString(2, label.value());
       }
-      rollups.setLong(bindRollupRange(rollups, 1, query), s.id());
-      raw.setLong(1, s.id());
-      raw.setLong(2, query.startMs());
-      raw.setLong(3, query.endMs());
+      long start = segments.get(0).from();
+      long end = segments.get(segments.size() - 1).to();
+      rollups.setLong(bindRollupRange(rollups, 1, start, end), s.id());
       long[] written = new long[2]; // samples, timestamp bytes
       writeSamples(proto, s, rollups, written);
-      writeSamples(proto, s, raw, written);
+      for (Segment segment : segments) {
+        if (segment.chunks()) {
+          bindChunks(chunks, 1, segment);
+          chunks.setLong(1, s.id());
+          try (ResultSet rs = chunks.executeQuery()) {
+            while (rs.next()) {
+              XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
+              while (samples.next()) {
+                long ts = samples.timestampMs();
+                if (ts >= segment.from() && ts <= segment.to()) {
+                  writeSample(proto, s, written, ts, Double.longBitsToDouble(samples.valueBits()));
+                }
+              }
+            }
+          }
+        } else {
+          raw.setLong(1, s.id());
+          raw.setLong(2, segment.from());
+          raw.setLong(3, segment.to());
+          writeSamples(proto, s, raw, written);
+        }
+      }
       long rows = written[0];
       long timestampBytes = written[1];
       if (rows != s.samples() || timestampBytes != s.timestampBytes()) {
@@ -234,8 +285,6 @@ public final class RemoteReader {
     private static void writeSamples(
         CodedOutputStream proto, Selected s, PreparedStatement q, long[] written)
         throws IOException, SQLException {
-      long rows = written[0];
-      long timestampBytes = written[1];
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           long ts = rs.getLong(1);
@@ -243,24 +292,29 @@ public final class RemoteReader {
           if (rs.wasNull()) {
             value = Double.longBitsToDouble(NORMAL_NAN_BITS);
           }
-          int tsBytes = CodedOutputStream.computeInt64SizeNoTag(ts);
-          if (++rows > s.samples()) {
-            throw new IOException(
-                "series "
-                    + s.id()
-                    + " has more samples than counted ("
-                    + s.samples()
-                    + "); answer cut short");
-          }
-          timestampBytes += tsBytes;
-          proto.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-          proto.writeUInt32NoTag(10 + tsBytes);
-          proto.writeDouble(1, value);
-          proto.writeInt64(2, ts);
+          writeSample(proto, s, written, ts, value);
         }
       }
-      written[0] = rows;
-      written[1] = timestampBytes;
+    }
+
+    /** Encodes one sample, counting it and its timestamp bytes in written. */
+    private static void writeSample(
+        CodedOutputStream proto, Selected s, long[] written, long ts, double value)
+        throws IOException {
+      int tsBytes = CodedOutputStream.computeInt64SizeNoTag(ts);
+      if (++written[0] > s.samples()) {
+        throw new IOException(
+            "series "
+                + s.id()
+                + " has more samples than counted ("
+                + s.samples()
+                + "); answer cut short");
+      }
+      written[1] += tsBytes;
+      proto.writeTag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      proto.writeUInt32NoTag(10 + tsBytes);
+      proto.writeDouble(1, value);
+      proto.writeInt64(2, ts);
     }
   }
 
@@ -270,11 +324,18 @@ public final class RemoteReader {
     this.limits = limits;
   }
 
-  /** Starts the read-only transaction whose snapshot both {@link #plan} and the write see. */
+  /**
+   * Starts the read-only transaction whose snapshot both {@link #plan} and the write see. Its first
+   * statement opens the tables it reads, which holds their metadata locks to its end, before any
+   * row is read, which takes the snapshot: a partition emptied by the compaction job after the
+   * snapshot (see {@link #compactedDays}) waits for the transaction to end.
+   */
   public static void beginSnapshot(Connection connection) throws SQLException {
     try (var statement = connection.createStatement()) {
       statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-      statement.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+      statement.execute("START TRANSACTION READ ONLY");
+      statement.execute(
+          "SELECT 1 FROM samples, sample_chunks, samples_5m, series, compaction_state LIMIT 0");
     }
   }
 
@@ -287,16 +348,20 @@ public final class RemoteReader {
   /** Selects and counts what the request will return, or refuses it over a limit. */
   public Plan plan(Connection connection, ReadRequest request)
       throws SQLException, ReadLimitException {
+    List<long[]> compacted = compactedDays(connection);
+    List<Days> days = new ArrayList<>();
     List<List<Selected>> results = new ArrayList<>();
     Budget budget = new Budget(limits);
     for (ReadRequest.Query query : request.queries()) {
+      Days segments = new Days(segments(query.startMs(), query.endMs(), compacted));
+      days.add(segments);
       List<Selected> selected =
           query.startMs() > query.endMs()
               ? List.of()
-              : count(connection, select(connection, query, budget), query, budget);
+              : count(connection, select(connection, query, budget), segments, budget);
       results.add(sorted(selected));
     }
-    Plan plan = new Plan(results, budget.withSamples(), budget.samples());
+    Plan plan = new Plan(days, results, budget.withSamples(), budget.samples());
     if (plan.size() > 0xFFFF_FFFFL) {
       throw new ReadLimitException(
           "too_large",
@@ -307,19 +372,74 @@ public final class RemoteReader {
     return plan;
   }
 
+  /** A query's range cut into the segments of each tier, in time order. */
+  private record Days(List<Segment> segments) {}
+
+  /**
+   * The days whose samples are in chunks, as merged intervals [from, to) in time order: phase done
+   * or later in compaction_state.
+   */
+  private static List<long[]> compactedDays(Connection connection) throws SQLException {
+    List<long[]> intervals = new ArrayList<>();
+    try (var statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT day FROM compaction_state WHERE phase IN ('done', 'draining', 'drained')"
+                    + " ORDER BY day")) {
+      while (rs.next()) {
+        long day = rs.getLong(1);
+        long[] last = intervals.isEmpty() ? null : intervals.get(intervals.size() - 1);
+        if (last != null && last[1] == day) {
+          last[1] = day + ChunkStore.DAY_MS;
+        } else {
+          intervals.add(new long[] {day, day + ChunkStore.DAY_MS});
+        }
+      }
+    }
+    return intervals;
+  }
+
+  /** [start, end] cut at the edges of the compacted intervals; empty when start > end. */
+  private static List<Segment> segments(long start, long end, List<long[]> compacted) {
+    List<Segment> segments = new ArrayList<>();
+    long from = start;
+    for (long[] c : compacted) {
+      if (from > end) {
+        break;
+      }
+      if (c[1] <= from || c[0] > end) {
+        continue;
+      }
+      if (c[0] > from) {
+        segments.add(new Segment(from, c[0] - 1, false));
+        from = c[0];
+      }
+      long to = Math.min(end, c[1] - 1);
+      segments.add(new Segment(from, to, true));
+      from = to + 1;
+    }
+    if (from <= end) {
+      segments.add(new Segment(from, end, false));
+    }
+    return segments;
+  }
+
   /**
    * Selects what a STREAMED_XOR_CHUNKS answer will return without counting samples (the answer
    * counts them as it streams, {@link StreamedRead}); refuses it over {@code --read.max-series}.
    */
   public StreamedRead planStreamed(Connection connection, ReadRequest request)
       throws SQLException, ReadLimitException {
+    List<long[]> compacted = compactedDays(connection);
+    List<List<Segment>> segments = new ArrayList<>();
     List<List<Selected>> results = new ArrayList<>();
     Budget budget = new Budget(limits);
     for (ReadRequest.Query query : request.queries()) {
+      segments.add(segments(query.startMs(), query.endMs(), compacted));
       results.add(
           query.startMs() > query.endMs() ? List.of() : sorted(select(connection, query, budget)));
     }
-    return new StreamedRead(results, limits.maxSamples());
+    return new StreamedRead(results, segments, limits.maxSamples());
   }
 
   private static List<Selected> sorted(List<Selected> selected) {
@@ -385,30 +505,20 @@ public final class RemoteReader {
    * The selected series with their sample counts in the range; those without samples are dropped.
    */
   private static List<Selected> count(
-      Connection connection, List<Selected> selected, ReadRequest.Query query, Budget budget)
+      Connection connection, List<Selected> selected, Days days, Budget budget)
       throws SQLException, ReadLimitException {
     List<Selected> counted = new ArrayList<>();
+    List<Segment> segments = days.segments();
+    long start = segments.get(0).from();
+    long end = segments.get(segments.size() - 1).to();
     for (int from = 0; from < selected.size(); from += COUNT_BATCH) {
       List<Selected> batch = selected.subList(from, Math.min(selected.size(), from + COUNT_BATCH));
-      StringBuilder sql =
-          new StringBuilder("SELECT series_id, COUNT(*), SUM(")
-              .append(TIMESTAMP_BYTES)
-              .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
-      for (int i = 0; i < batch.size(); i++) {
-        sql.append(i == 0 ? "?" : ",?");
-      }
-      sql.append(") GROUP BY series_id");
       Map<Long, long[]> counts = new HashMap<>();
-      try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
-        q.setLong(1, query.startMs());
-        q.setLong(2, query.endMs());
-        for (int i = 0; i < batch.size(); i++) {
-          q.setLong(i + 3, batch.get(i).id());
-        }
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            counts.put(rs.getLong(1), new long[] {rs.getLong(2), rs.getLong(3)});
-          }
+      for (Segment segment : segments) {
+        if (segment.chunks()) {
+          countChunks(connection, batch, segment, counts);
+        } else {
+          countRaw(connection, batch, segment, counts);
         }
       }
       StringBuilder rollups =
@@ -422,7 +532,7 @@ public final class RemoteReader {
       }
       rollups.append(") GROUP BY r.series_id");
       try (PreparedStatement q = connection.prepareStatement(rollups.toString())) {
-        int position = bindRollupRange(q, 1, query);
+        int position = bindRollupRange(q, 1, start, end);
         for (int i = 0; i < batch.size(); i++) {
           q.setLong(position + i, batch.get(i).id());
         }
@@ -443,6 +553,74 @@ public final class RemoteReader {
       }
     }
     return counted;
+  }
+
+  /** Adds each series' raw rows in the segment (samples, timestamp bytes) to counts. */
+  private static void countRaw(
+      Connection connection, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
+      throws SQLException {
+    StringBuilder sql =
+        new StringBuilder("SELECT series_id, COUNT(*), SUM(")
+            .append(TIMESTAMP_BYTES)
+            .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
+    for (int i = 0; i < batch.size(); i++) {
+      sql.append(i == 0 ? "?" : ",?");
+    }
+    sql.append(") GROUP BY series_id");
+    try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
+      q.setLong(1, segment.from());
+      q.setLong(2, segment.to());
+      for (int i = 0; i < batch.size(); i++) {
+        q.setLong(i + 3, batch.get(i).id());
+      }
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
+          c[0] += rs.getLong(2);
+          c[1] += rs.getLong(3);
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds each series' chunk samples in the segment (a compacted stretch) to counts, decoding the
+   * chunks that overlap it.
+   */
+  private static void countChunks(
+      Connection connection, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
+      throws SQLException {
+    try (PreparedStatement q = streaming(connection, SERIES_CHUNKS)) {
+      for (Selected s : batch) {
+        bindChunks(q, 1, segment);
+        q.setLong(1, s.id());
+        long[] c = counts.computeIfAbsent(s.id(), id -> new long[2]);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
+            while (samples.next()) {
+              long ts = samples.timestampMs();
+              if (ts >= segment.from() && ts <= segment.to()) {
+                c[0]++;
+                c[1] += CodedOutputStream.computeInt64SizeNoTag(ts);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Binds {@link #SERIES_CHUNKS} for a compacted segment from position on (the series id, at
+   * position, is left to the caller): a chunk overlaps the segment when it starts at or before its
+   * end and ends at or after its start, and then starts no earlier than the day of its start (a
+   * chunk never spans two days).
+   */
+  static void bindChunks(PreparedStatement q, int position, Segment segment) throws SQLException {
+    q.setLong(position + 1, Math.floorDiv(segment.from(), ChunkStore.DAY_MS) * ChunkStore.DAY_MS);
+    q.setLong(position + 2, segment.to());
+    q.setLong(position + 3, segment.from());
   }
 
   /** SQL for the bytes of the int64 varint of a timestamp column. */
@@ -474,12 +652,12 @@ public final class RemoteReader {
   }
 
   /** Binds the range of {@link #ROLLUP_POINTS} from position on; returns the next position. */
-  static int bindRollupRange(PreparedStatement q, int position, ReadRequest.Query query)
+  static int bindRollupRange(PreparedStatement q, int position, long start, long end)
       throws SQLException {
-    q.setLong(position, query.startMs());
-    q.setLong(position + 1, query.endMs());
-    q.setLong(position + 2, query.startMs());
-    q.setLong(position + 3, query.endMs());
+    q.setLong(position, start);
+    q.setLong(position + 1, end);
+    q.setLong(position + 2, start);
+    q.setLong(position + 3, end);
     return position + 4;
   }
 

@@ -1,6 +1,7 @@
 package io.vmwatch.archiver.storage;
 
 import io.vmwatch.archiver.chunk.ChunkedReadResponseWriter;
+import io.vmwatch.archiver.chunk.XorChunk;
 import io.vmwatch.archiver.codec.ReadRequest;
 import java.io.IOException;
 import java.sql.Connection;
@@ -22,12 +23,17 @@ import java.util.List;
  */
 public final class StreamedRead {
   private final List<List<RemoteReader.Selected>> results;
+  private final List<List<RemoteReader.Segment>> segments;
   private final long maxSamples;
   private long series;
   private long samples;
 
-  StreamedRead(List<List<RemoteReader.Selected>> results, long maxSamples) {
+  StreamedRead(
+      List<List<RemoteReader.Selected>> results,
+      List<List<RemoteReader.Segment>> segments,
+      long maxSamples) {
     this.results = results;
+    this.segments = segments;
     this.maxSamples = maxSamples;
   }
 
@@ -38,20 +44,29 @@ public final class StreamedRead {
     try (PreparedStatement rollups =
             RemoteReader.streaming(connection, RemoteReader.SERIES_ROLLUP_POINTS);
         PreparedStatement raw =
-            RemoteReader.streaming(connection, RemoteReader.SERIES_RAW_SAMPLES)) {
+            RemoteReader.streaming(connection, RemoteReader.SERIES_RAW_SAMPLES);
+        PreparedStatement chunks = RemoteReader.streaming(connection, RemoteReader.SERIES_CHUNKS)) {
       for (int i = 0; i < results.size(); i++) {
         ReadRequest.Query query = request.queries().get(i);
         for (RemoteReader.Selected s : results.get(i)) {
           chunker.startSeries(i, s.labels());
-          rollups.setLong(RemoteReader.bindRollupRange(rollups, 1, query), s.id());
+          rollups.setLong(
+              RemoteReader.bindRollupRange(rollups, 1, query.startMs(), query.endMs()), s.id());
           sendRows(rollups, chunker);
-          // The compact tier's stored chunks of the series join here, in time order between the
-          // rollup points and the raw rows: chunker.storedChunk(chunk, query.startMs(),
-          // query.endMs()) sends one lying in the range as it is.
-          raw.setLong(1, s.id());
-          raw.setLong(2, query.startMs());
-          raw.setLong(3, query.endMs());
-          sendRows(raw, chunker);
+          // then, stretch after stretch of the range, the stored chunks of compacted days (one
+          // lying wholly in the range is sent as it is) or the raw rows of the others
+          for (RemoteReader.Segment segment : segments.get(i)) {
+            if (segment.chunks()) {
+              RemoteReader.bindChunks(chunks, 1, segment);
+              chunks.setLong(1, s.id());
+              sendChunks(chunks, chunker, segment);
+            } else {
+              raw.setLong(1, s.id());
+              raw.setLong(2, segment.from());
+              raw.setLong(3, segment.to());
+              sendRows(raw, chunker);
+            }
+          }
           samples = chunker.samples();
           series = chunker.series();
         }
@@ -69,6 +84,20 @@ public final class StreamedRead {
   /** Samples sent. */
   public long samples() {
     return samples;
+  }
+
+  /** Stored chunks (min_ts, max_ts, chunk), each sent as it is when it lies in the segment. */
+  private static void sendChunks(
+      PreparedStatement q, SeriesChunker chunker, RemoteReader.Segment segment)
+      throws IOException, SQLException, ReadLimitException {
+    try (ResultSet rs = q.executeQuery()) {
+      while (rs.next()) {
+        chunker.storedChunk(
+            new XorChunk(rs.getLong(1), rs.getLong(2), rs.getBytes(3)),
+            segment.from(),
+            segment.to());
+      }
+    }
   }
 
   private static void sendRows(PreparedStatement q, SeriesChunker chunker)
