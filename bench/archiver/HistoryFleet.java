@@ -32,17 +32,19 @@ import java.util.concurrent.Semaphore;
  * by a daily curve of its VM plus noise, so the counters advance as the kernel's do and the
  * utilisation lies in [0, 1]. Each CPU's values come from its own seeded generator, so the archiver
  * (remote write, in time order, as a Prometheus catching up sends) and the OpenMetrics file (series
- * after series, for {@code promtool tsdb create-blocks-from openmetrics}) get identical samples.
+ * after series in files of 2 hours, for {@code promtool tsdb create-blocks-from openmetrics}) get
+ * identical samples.
  *
  * <p>usage: {@code HistoryFleet partitions JDBC_URL USER START_MS DAYS RAW_RETENTION_DAYS
  * ROLLUP_RETENTION_DAYS} creates the archiver's daily partitions from START_MS's day on, with the
  * archiver's own migrations and {@link PartitionMaintenance} (password in $VMWATCH_DB_PASSWORD);
  * run it before the archiver starts (its job only splits partitions off {@code pmax}, from today
- * on). {@code HistoryFleet write WRITE_URL OPENMETRICS_FILE VMS DAYS START_MS} writes the samples.
+ * on). {@code HistoryFleet write WRITE_URL OPENMETRICS_DIR VMS DAYS START_MS} writes the samples.
  */
 public final class HistoryFleet {
   private static final long SCRAPE_MS = 15_000L;
   private static final long DAY_MS = 86_400_000L;
+  private static final long BLOCK_MS = 7_200_000L;
   private static final int TICKS_PER_ROUND = 1500;
   private static final int CPUS = 2;
   private static final int SAMPLES_PER_REQUEST = 2000;
@@ -135,50 +137,86 @@ public final class HistoryFleet {
     System.out.flush();
   }
 
-  /** Series after series (one family, each series' samples in time order), for promtool. */
-  private void writeOpenMetrics(Path file) throws IOException {
+  /**
+   * One OpenMetrics file per 2-hour block of Prometheus' TSDB (UTC-aligned, as promtool cuts them),
+   * series after series inside each (one family, each series' samples in time order): promtool 2.42
+   * parses its whole input once for every block it makes, so one file of 30 days would be read 360
+   * times. Returns the number of files.
+   */
+  private int writeOpenMetrics(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    List<Cpu> cpus = new ArrayList<>();
+    List<List<String>> prefixes = new ArrayList<>();
+    for (int vm = 0; vm < vms; vm++) {
+      for (int cpu = 0; cpu < CPUS; cpu++) {
+        cpus.add(new Cpu(vm, cpu));
+        List<String> modes = new ArrayList<>();
+        for (String mode : MODES) {
+          modes.add(
+              METRIC
+                  + "{cpu=\""
+                  + cpu
+                  + "\",instance=\""
+                  + instance(vm)
+                  + "\",job=\"vmwatch\",mode=\""
+                  + mode
+                  + "\"} ");
+        }
+        prefixes.add(modes);
+      }
+    }
     long nextReport = System.nanoTime() + 15_000_000_000L;
-    try (Writer out =
-        new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 20)) {
-      out.write("# TYPE " + METRIC + " unknown\n");
-      StringBuilder line = new StringBuilder(160);
-      int done = 0;
-      for (int vm = 0; vm < vms; vm++) {
-        for (int cpu = 0; cpu < CPUS; cpu++) {
+    StringBuilder line = new StringBuilder(160);
+    int files = 0;
+    int round = 0;
+    while (round < rounds) {
+      long blockEnd = (timestamp(0, round) / BLOCK_MS + 1) * BLOCK_MS;
+      int first = round;
+      while (round < rounds && timestamp(0, round) < blockEnd) {
+        round++;
+      }
+      int n = round - first;
+      long[][] timestamps = new long[cpus.size()][n];
+      double[][][] values = new double[cpus.size()][MODES.length][n];
+      for (int r = 0; r < n; r++) {
+        for (int c = 0; c < cpus.size(); c++) {
+          long ts = timestamp(c / CPUS, first + r);
+          cpus.get(c).advance(ts);
+          timestamps[c][r] = ts;
           for (int m = 0; m < MODES.length; m++) {
-            String prefix =
-                METRIC
-                    + "{cpu=\""
-                    + cpu
-                    + "\",instance=\""
-                    + instance(vm)
-                    + "\",job=\"vmwatch\",mode=\""
-                    + MODES[m]
-                    + "\"} ";
-            Cpu generator = new Cpu(vm, cpu);
-            for (int round = 0; round < rounds; round++) {
-              long ts = timestamp(vm, round);
-              generator.advance(ts);
-              line.setLength(0);
-              line.append(prefix)
-                  .append(generator.seconds(m))
-                  .append(' ')
-                  .append(ts / 1000)
-                  .append('.')
-                  .append(String.format(Locale.ROOT, "%03d", ts % 1000))
-                  .append('\n');
-              out.append(line);
-            }
-            done++;
-            if (System.nanoTime() >= nextReport) {
-              log("OpenMetrics file: series %d of %d", done, vms * CPUS * MODES.length);
-              nextReport = System.nanoTime() + 15_000_000_000L;
-            }
+            values[c][m][r] = cpus.get(c).seconds(m);
           }
         }
       }
-      out.write("# EOF\n");
+      Path file = directory.resolve(String.format(Locale.ROOT, "block-%05d.om", files++));
+      try (Writer out =
+          new BufferedWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), 1 << 20)) {
+        out.write("# TYPE " + METRIC + " unknown\n");
+        for (int c = 0; c < cpus.size(); c++) {
+          for (int m = 0; m < MODES.length; m++) {
+            for (int r = 0; r < n; r++) {
+              long ts = timestamps[c][r];
+              long millis = ts % 1000;
+              line.setLength(0);
+              line.append(prefixes.get(c).get(m))
+                  .append(values[c][m][r])
+                  .append(' ')
+                  .append(ts / 1000)
+                  .append(millis < 10 ? ".00" : millis < 100 ? ".0" : ".")
+                  .append(millis)
+                  .append('\n');
+              out.append(line);
+            }
+          }
+        }
+        out.write("# EOF\n");
+      }
+      if (System.nanoTime() >= nextReport) {
+        log("OpenMetrics files: %d of about %d", files, rounds * SCRAPE_MS / BLOCK_MS + 1);
+        nextReport = System.nanoTime() + 15_000_000_000L;
+      }
     }
+    return files;
   }
 
   /**
@@ -322,7 +360,7 @@ public final class HistoryFleet {
     if (args.length != 6 || !args[0].equals("write")) {
       System.err.println(
           "usage: HistoryFleet partitions JDBC_URL USER START_MS DAYS RAW_DAYS ROLLUP_DAYS\n"
-              + "       HistoryFleet write WRITE_URL OPENMETRICS_FILE VMS DAYS START_MS");
+              + "       HistoryFleet write WRITE_URL OPENMETRICS_DIR VMS DAYS START_MS");
       System.exit(2);
     }
     int vms = Integer.parseInt(args[3]);
@@ -331,8 +369,8 @@ public final class HistoryFleet {
     log(
         "fleet: %d VMs of %d vCPUs, %d series of %s, %d days at 15 s: %,d samples",
         vms, CPUS, vms * CPUS * MODES.length, METRIC, days, fleet.samples());
-    fleet.writeOpenMetrics(Path.of(args[2]));
-    log("OpenMetrics file written: %,d bytes", Files.size(Path.of(args[2])));
+    int files = fleet.writeOpenMetrics(Path.of(args[2]));
+    log("OpenMetrics: %d files written, one per 2-hour block", files);
     fleet.writeRemote(args[1]);
     System.out.println("SAMPLES " + fleet.samples());
     System.out.println("SERIES " + vms * CPUS * MODES.length);
