@@ -107,9 +107,7 @@ public final class SampleWriter {
       int count = Math.min(DIRTY_ROWS_PER_STATEMENT, marks.size() - from);
       StringBuilder sql =
           new StringBuilder("INSERT INTO rollup_dirty (bucket, series_ids) VALUES ");
-      for (int i = 0; i < count; i++) {
-        sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
-      }
+      sql.append(SqlText.commaList("(?, ?)", count));
       try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
         int position = 1;
         for (int i = from; i < from + count; i++) {
@@ -143,9 +141,7 @@ public final class SampleWriter {
     StringBuilder sql =
         new StringBuilder(64 + rows * 10)
             .append("INSERT INTO samples (series_id, ts, value) VALUES ");
-    for (int i = 0; i < rows; i++) {
-      sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
-    }
+    sql.append(SqlText.commaList("(?, ?, ?)", rows));
     return sql.append(" ON DUPLICATE KEY UPDATE value = VALUES(value)").toString();
   }
 }
