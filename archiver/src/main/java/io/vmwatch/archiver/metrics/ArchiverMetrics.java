@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vmwatch.archiver.maintenance.CompactionJob;
 import io.vmwatch.archiver.maintenance.RollupJob;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -267,10 +268,10 @@ public final class ArchiverMetrics {
   }
 
   /** What a compaction run did: samples put into chunks, days drained, series merged. */
-  public void compaction(long samples, long daysDrained, long seriesMerged) {
-    compactedSamples.increment(samples);
-    compactionDaysDrained.increment(daysDrained);
-    compactionSeriesMerged.increment(seriesMerged);
+  public void compaction(CompactionJob.Result result) {
+    compactedSamples.increment(result.samplesChunked());
+    compactionDaysDrained.increment(result.daysDrained());
+    compactionSeriesMerged.increment(result.seriesMerged());
   }
 
   public void staleSeriesRemoved(long series) {
