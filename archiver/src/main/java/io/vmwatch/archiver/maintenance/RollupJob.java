@@ -1,10 +1,10 @@
 package io.vmwatch.archiver.maintenance;
 
+import io.vmwatch.archiver.storage.MultiRowSql;
 import io.vmwatch.archiver.storage.SampleWriter;
 import io.vmwatch.archiver.storage.SeriesIdCodec;
 import io.vmwatch.archiver.storage.SeriesIdUnion;
 import io.vmwatch.archiver.storage.SeriesSamples;
-import io.vmwatch.archiver.storage.SqlText;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -199,7 +199,7 @@ public final class RollupJob {
       int count = Math.min(SERIES_PER_STATEMENT, takenCount - from);
       try (PreparedStatement delete =
           connection.prepareStatement(
-              "DELETE FROM rollup_dirty WHERE id IN (" + SqlText.commaList("?", count) + ")")) {
+              "DELETE FROM rollup_dirty WHERE id IN (" + MultiRowSql.commaList("?", count) + ")")) {
         for (int i = 0; i < count; i++) {
           delete.setLong(i + 1, taken[from + i]);
         }
@@ -234,7 +234,7 @@ public final class RollupJob {
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT series_id, ts, value FROM samples WHERE series_id IN ("
-                + SqlText.commaList("?", seriesIds.length)
+                + MultiRowSql.commaList("?", seriesIds.length)
                 + ") AND ts >= ? AND ts < ? ORDER BY series_id, ts")) {
       int position = 1;
       for (long id : seriesIds) {
@@ -329,7 +329,7 @@ public final class RollupJob {
         new StringBuilder(
             "INSERT INTO samples_5m (series_id, ts, min_value, max_value,"
                 + " sum_value, count_value, last_ts, last_value) VALUES ");
-    sql.append(SqlText.commaList("(?, ?, ?, ?, ?, ?, ?, ?)", aggregates.size()));
+    sql.append(MultiRowSql.commaList("(?, ?, ?, ?, ?, ?, ?, ?)", aggregates.size()));
     sql.append(" ON DUPLICATE KEY UPDATE ").append(UPDATE_ALL);
     try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
       int position = 1;

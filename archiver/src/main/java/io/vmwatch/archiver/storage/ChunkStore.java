@@ -59,22 +59,19 @@ public final class ChunkStore {
 
   /** Inserts chunk rows (in the caller's transaction). */
   public static void insert(Connection connection, List<ChunkRow> rows) throws SQLException {
-    for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
-      int count = Math.min(ROWS_PER_INSERT, rows.size() - from);
-      StringBuilder sql =
-          new StringBuilder("INSERT INTO sample_chunks (series_id, min_ts, max_ts, chunk) VALUES ");
-      sql.append(SqlText.commaList("(?, ?, ?, ?)", count));
-      try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
-        int position = 1;
-        for (ChunkRow row : rows.subList(from, from + count)) {
-          insert.setLong(position++, row.seriesId());
-          insert.setLong(position++, row.chunk().minTimeMs());
-          insert.setLong(position++, row.chunk().maxTimeMs());
-          insert.setBytes(position++, row.chunk().data());
-        }
-        insert.executeUpdate();
-      }
-    }
+    MultiRowSql.insert(
+        connection,
+        "INSERT INTO sample_chunks (series_id, min_ts, max_ts, chunk) VALUES ",
+        "(?, ?, ?, ?)",
+        ROWS_PER_INSERT,
+        rows,
+        (insert, position, row) -> {
+          insert.setLong(position, row.seriesId());
+          insert.setLong(position + 1, row.chunk().minTimeMs());
+          insert.setLong(position + 2, row.chunk().maxTimeMs());
+          insert.setBytes(position + 3, row.chunk().data());
+          return position + 4;
+        });
   }
 
   /** Deletes the chunks of series firstId..lastId that start in the day. */

@@ -527,7 +527,7 @@ public final class RemoteReader {
               .append(")")
               .append(ROLLUP_POINTS)
               .append(" AND r.series_id IN (");
-      rollups.append(SqlText.commaList("?", batch.size()));
+      rollups.append(MultiRowSql.commaList("?", batch.size()));
       rollups.append(") GROUP BY r.series_id");
       try (PreparedStatement q = connection.prepareStatement(rollups.toString())) {
         int position = bindRollupRange(q, 1, start, end);
@@ -561,7 +561,7 @@ public final class RemoteReader {
         new StringBuilder("SELECT series_id, COUNT(*), SUM(")
             .append(TIMESTAMP_BYTES)
             .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
-    sql.append(SqlText.commaList("?", batch.size()));
+    sql.append(MultiRowSql.commaList("?", batch.size()));
     sql.append(") GROUP BY series_id");
     try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
       q.setLong(1, segment.from());
