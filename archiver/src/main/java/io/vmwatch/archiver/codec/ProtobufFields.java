@@ -28,14 +28,32 @@ final class ProtobufFields {
     return message;
   }
 
-  /**
-   * The stream, positioned at the value of a field of the given wire type: for {@code expect(in,
-   * tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms").readInt64()}.
-   */
-  static CodedInputStream expect(CodedInputStream in, int tag, int wireType, String field)
-      throws MalformedRequestException {
-    requireWireType(tag, wireType, field);
-    return in;
+  /** A varint field read as int64. */
+  static long int64(CodedInputStream in, int tag, String field)
+      throws IOException, MalformedRequestException {
+    requireWireType(tag, WireFormat.WIRETYPE_VARINT, field);
+    return in.readInt64();
+  }
+
+  /** A varint field read as an enum number. */
+  static int enumValue(CodedInputStream in, int tag, String field)
+      throws IOException, MalformedRequestException {
+    requireWireType(tag, WireFormat.WIRETYPE_VARINT, field);
+    return in.readEnum();
+  }
+
+  /** A fixed64 field read as a double. */
+  static double double64(CodedInputStream in, int tag, String field)
+      throws IOException, MalformedRequestException {
+    requireWireType(tag, WireFormat.WIRETYPE_FIXED64, field);
+    return in.readDouble();
+  }
+
+  /** A length-delimited field read as a string, refused unless valid UTF-8. */
+  static String string(CodedInputStream in, int tag, String field)
+      throws IOException, MalformedRequestException {
+    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
+    return in.readStringRequireUtf8();
   }
 
   /** Skips a field this decoder does not know, as protobuf requires. */

@@ -1,8 +1,10 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.expect;
+import static io.vmwatch.archiver.codec.ProtobufFields.enumValue;
+import static io.vmwatch.archiver.codec.ProtobufFields.int64;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
+import static io.vmwatch.archiver.codec.ProtobufFields.string;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
@@ -74,9 +76,7 @@ public final class RemoteReadDecoder {
               }
               in.popLimit(limit);
             } else {
-              accepted.add(
-                  expect(in, tag, WireFormat.WIRETYPE_VARINT, "ReadRequest.accepted_response_types")
-                      .readEnum());
+              accepted.add(enumValue(in, tag, "ReadRequest.accepted_response_types"));
             }
           }
           default -> skipUnknown(in, tag);
@@ -96,11 +96,8 @@ public final class RemoteReadDecoder {
     List<LabelMatcher> matchers = new ArrayList<>();
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case QUERY_START_TIMESTAMP_MS ->
-            start =
-                expect(in, tag, WireFormat.WIRETYPE_VARINT, "Query.start_timestamp_ms").readInt64();
-        case QUERY_END_TIMESTAMP_MS ->
-            end = expect(in, tag, WireFormat.WIRETYPE_VARINT, "Query.end_timestamp_ms").readInt64();
+        case QUERY_START_TIMESTAMP_MS -> start = int64(in, tag, "Query.start_timestamp_ms");
+        case QUERY_END_TIMESTAMP_MS -> end = int64(in, tag, "Query.end_timestamp_ms");
         case QUERY_MATCHERS ->
             matchers.add(message(in, tag, "Query.matchers", RemoteReadDecoder::readMatcher));
         default -> skipUnknown(in, tag);
@@ -116,16 +113,9 @@ public final class RemoteReadDecoder {
     String value = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case MATCHER_TYPE ->
-            type = expect(in, tag, WireFormat.WIRETYPE_VARINT, "LabelMatcher.type").readEnum();
-        case MATCHER_NAME ->
-            name =
-                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.name")
-                    .readStringRequireUtf8();
-        case MATCHER_VALUE ->
-            value =
-                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "LabelMatcher.value")
-                    .readStringRequireUtf8();
+        case MATCHER_TYPE -> type = enumValue(in, tag, "LabelMatcher.type");
+        case MATCHER_NAME -> name = string(in, tag, "LabelMatcher.name");
+        case MATCHER_VALUE -> value = string(in, tag, "LabelMatcher.value");
         default -> skipUnknown(in, tag);
       }
     }

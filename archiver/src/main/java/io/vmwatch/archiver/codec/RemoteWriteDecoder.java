@@ -1,9 +1,11 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.expect;
+import static io.vmwatch.archiver.codec.ProtobufFields.double64;
+import static io.vmwatch.archiver.codec.ProtobufFields.int64;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.requireWireType;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
+import static io.vmwatch.archiver.codec.ProtobufFields.string;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -201,14 +203,8 @@ public final class RemoteWriteDecoder {
     String value = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case LABEL_NAME ->
-            name =
-                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Label.name")
-                    .readStringRequireUtf8();
-        case LABEL_VALUE ->
-            value =
-                expect(in, tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "Label.value")
-                    .readStringRequireUtf8();
+        case LABEL_NAME -> name = string(in, tag, "Label.name");
+        case LABEL_VALUE -> value = string(in, tag, "Label.value");
         default -> skipUnknown(in, tag);
       }
     }
@@ -294,11 +290,8 @@ public final class RemoteWriteDecoder {
       long timestamp = 0;
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         switch (WireFormat.getTagFieldNumber(tag)) {
-          case SAMPLE_VALUE ->
-              value = expect(in, tag, WireFormat.WIRETYPE_FIXED64, "Sample.value").readDouble();
-          case SAMPLE_TIMESTAMP ->
-              timestamp =
-                  expect(in, tag, WireFormat.WIRETYPE_VARINT, "Sample.timestamp").readInt64();
+          case SAMPLE_VALUE -> value = double64(in, tag, "Sample.value");
+          case SAMPLE_TIMESTAMP -> timestamp = int64(in, tag, "Sample.timestamp");
           default -> skipUnknown(in, tag);
         }
       }

@@ -68,12 +68,7 @@ public final class ReadHandler implements HttpHandler {
     this.metrics = metrics;
     this.endpoint =
         new RemoteEndpoint(
-            "remote read",
-            "prometheus.ReadRequest",
-            "X-Prometheus-Remote-Read-Version",
-            auth,
-            metrics::readRequest,
-            metrics::readRejected);
+            RemoteEndpoint.Protocol.READ, auth, metrics::readRequest, metrics::readRejected);
   }
 
   @Override

@@ -57,31 +57,42 @@ final class RemoteEndpoint {
     Reply process(HttpExchange exchange) throws IOException;
   }
 
-  private final String protocol;
-  private final String message;
-  private final String versionHeader;
+  /** The 1.0 protocols served. */
+  enum Protocol {
+    WRITE("remote write", "prometheus.WriteRequest", "X-Prometheus-Remote-Write-Version"),
+    READ("remote read", "prometheus.ReadRequest", "X-Prometheus-Remote-Read-Version");
+
+    /** Its name in texts. */
+    final String text;
+
+    /** The message a {@code proto} parameter of the Content-Type may name. */
+    final String message;
+
+    /** The header whose value must start with 0.1. when present. */
+    final String versionHeader;
+
+    Protocol(String text, String message, String versionHeader) {
+      this.text = text;
+      this.message = message;
+      this.versionHeader = versionHeader;
+    }
+  }
+
+  private final Protocol protocol;
   private final WriteAuth auth;
   private final BiConsumer<Integer, Duration> requests;
   private final Consumer<String> rejections;
 
   /**
-   * @param protocol "remote write", for the texts
-   * @param message the 1.0 message a {@code proto} parameter may name, e.g. {@code
-   *     prometheus.WriteRequest}
-   * @param versionHeader the header whose value must start with 0.1. when present
    * @param requests takes each request's status and duration
    * @param rejections takes the reason of each refusal
    */
   RemoteEndpoint(
-      String protocol,
-      String message,
-      String versionHeader,
+      Protocol protocol,
       WriteAuth auth,
       BiConsumer<Integer, Duration> requests,
       Consumer<String> rejections) {
     this.protocol = protocol;
-    this.message = message;
-    this.versionHeader = versionHeader;
     this.auth = auth;
     this.requests = requests;
     this.rejections = rejections;
@@ -100,7 +111,7 @@ final class RemoteEndpoint {
     } catch (IOException | RuntimeException e) {
       // Either before anything was sent (answered 500), or during a stream: the client then gets
       // a body shorter than its snappy header announces, which it refuses.
-      LOG.log(Level.WARNING, protocol + " request failed", e);
+      LOG.log(Level.WARNING, protocol.text + " request failed", e);
       rejections.accept("internal");
       try {
         send(exchange, new Reply(500, "internal", "internal error"));
@@ -164,19 +175,20 @@ final class RemoteEndpoint {
           + " is not supported; expected "
           + MEDIA_TYPE
           + " ("
-          + protocol
+          + protocol.text
           + " 1.0)";
     }
     for (int i = 1; i < parts.length; i++) {
       String[] parameter = parts[i].split("=", 2);
       if (parameter[0].trim().equalsIgnoreCase("proto")
-          && (parameter.length < 2 || !parameter[1].trim().replace("\"", "").equals(message))) {
+          && (parameter.length < 2
+              || !parameter[1].trim().replace("\"", "").equals(protocol.message))) {
         return "Content-Type "
             + contentType
             + " is not supported: only "
-            + protocol
+            + protocol.text
             + " 1.0 ("
-            + message
+            + protocol.message
             + ") is accepted";
       }
     }
@@ -184,9 +196,9 @@ final class RemoteEndpoint {
     if (encoding == null || !encoding.trim().toLowerCase(Locale.ROOT).equals("snappy")) {
       return "Content-Encoding " + encoding + " is not supported; expected snappy";
     }
-    String version = exchange.getRequestHeaders().getFirst(versionHeader);
+    String version = exchange.getRequestHeaders().getFirst(protocol.versionHeader);
     if (version != null && !version.trim().startsWith("0.1.")) {
-      return versionHeader + " " + version + " is not supported; expected 0.1.0";
+      return protocol.versionHeader + " " + version + " is not supported; expected 0.1.0";
     }
     return null;
   }

@@ -46,12 +46,7 @@ public final class WriteHandler implements HttpHandler {
     this.maxBodyBytes = maxBodyBytes;
     this.endpoint =
         new RemoteEndpoint(
-            "remote write",
-            "prometheus.WriteRequest",
-            "X-Prometheus-Remote-Write-Version",
-            auth,
-            metrics::request,
-            metrics::requestRejected);
+            RemoteEndpoint.Protocol.WRITE, auth, metrics::request, metrics::requestRejected);
   }
 
   @Override

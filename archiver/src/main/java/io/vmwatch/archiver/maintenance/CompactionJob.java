@@ -223,7 +223,7 @@ public final class CompactionJob {
       samples += batchSamples;
       cursor = last + 1;
       checkpoint.reached("batch", day);
-      pause(Math.min(1_000, (System.nanoTime() - started) / 1_000_000));
+      Pause.asLongAsStep("compaction", started);
     }
     setPhase(connection, day, "done");
     LOG.info(
@@ -495,14 +495,9 @@ public final class CompactionJob {
   }
 
   private static boolean hasRawRows(Connection connection, long day) throws SQLException {
-    try (PreparedStatement q =
-        connection.prepareStatement("SELECT 1 FROM samples WHERE ts >= ? AND ts < ? LIMIT 1")) {
-      q.setLong(1, day);
-      q.setLong(2, day + DAY_MS);
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next();
-      }
-    }
+    return dayQuery(
+            connection, "SELECT EXISTS (SELECT 1 FROM samples WHERE ts >= ? AND ts < ?)", day)
+        == 1;
   }
 
   private static boolean hasRows(Connection connection, String sql) throws SQLException {
@@ -514,23 +509,18 @@ public final class CompactionJob {
 
   /** Rows of samples_swap in the day (others, older than the oldest kept day, are dropped). */
   private static long count(Connection connection, long day) throws SQLException {
-    try (PreparedStatement q =
-        connection.prepareStatement("SELECT COUNT(*) FROM samples_swap WHERE ts >= ? AND ts < ?")) {
+    return dayQuery(connection, "SELECT COUNT(*) FROM samples_swap WHERE ts >= ? AND ts < ?", day);
+  }
+
+  /** The one number sql (two placeholders: the day's first and last-plus-one ms) answers. */
+  private static long dayQuery(Connection connection, String sql, long day) throws SQLException {
+    try (PreparedStatement q = connection.prepareStatement(sql)) {
       q.setLong(1, day);
       q.setLong(2, day + DAY_MS);
       try (ResultSet rs = q.executeQuery()) {
         rs.next();
         return rs.getLong(1);
       }
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("compaction interrupted", e);
     }
   }
 

@@ -35,11 +35,9 @@ public final class MaintenanceJobs {
   /** The rollup of completed buckets, first one interval after the migration. */
   public static Job rollup(
       Duration interval, Clock clock, RollupJob rollups, ArchiverMetrics metrics) {
-    return new Job(
-        "rollup",
+    return firstAfterOneInterval(
         "rollup",
         interval,
-        false,
         () -> {
           long start = System.nanoTime();
           RollupJob.Result result = rollups.run(clock.instant());
@@ -53,14 +51,12 @@ public final class MaintenanceJobs {
    */
   public static Job compaction(
       Duration interval, Clock clock, CompactionJob compaction, ArchiverMetrics metrics) {
-    return new Job(
-        "compaction",
-        "compaction",
-        interval,
-        false,
-        () -> {
-          CompactionJob.Result result = compaction.run(clock.instant());
-          metrics.compaction(result.samplesChunked(), result.daysDrained(), result.seriesMerged());
-        });
+    return firstAfterOneInterval(
+        "compaction", interval, () -> metrics.compaction(compaction.run(clock.instant())));
+  }
+
+  /** A job named as it is logged that first runs one interval after the migration. */
+  private static Job firstAfterOneInterval(String name, Duration interval, Runnable task) {
+    return new Job(name, name, interval, false, task);
   }
 }

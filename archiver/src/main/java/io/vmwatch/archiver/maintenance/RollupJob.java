@@ -1,5 +1,6 @@
 package io.vmwatch.archiver.maintenance;
 
+import io.vmwatch.archiver.storage.MultiRowSql;
 import io.vmwatch.archiver.storage.SampleWriter;
 import io.vmwatch.archiver.storage.SeriesIdCodec;
 import io.vmwatch.archiver.storage.SeriesIdUnion;
@@ -192,13 +193,13 @@ public final class RollupJob {
       }
       pairs += aggregates.size();
       upsert(connection, aggregates);
-      pause(Math.min(1_000, (System.nanoTime() - started) / 1_000_000));
+      Pause.asLongAsStep("rollup", started);
     }
     for (int from = 0; from < takenCount; from += SERIES_PER_STATEMENT) {
       int count = Math.min(SERIES_PER_STATEMENT, takenCount - from);
       try (PreparedStatement delete =
           connection.prepareStatement(
-              "DELETE FROM rollup_dirty WHERE id IN (" + placeholders(count) + ")")) {
+              "DELETE FROM rollup_dirty WHERE id IN (" + MultiRowSql.commaList("?", count) + ")")) {
         for (int i = 0; i < count; i++) {
           delete.setLong(i + 1, taken[from + i]);
         }
@@ -233,7 +234,7 @@ public final class RollupJob {
     try (PreparedStatement select =
         connection.prepareStatement(
             "SELECT series_id, ts, value FROM samples WHERE series_id IN ("
-                + placeholders(seriesIds.length)
+                + MultiRowSql.commaList("?", seriesIds.length)
                 + ") AND ts >= ? AND ts < ? ORDER BY series_id, ts")) {
       int position = 1;
       for (long id : seriesIds) {
@@ -328,9 +329,7 @@ public final class RollupJob {
         new StringBuilder(
             "INSERT INTO samples_5m (series_id, ts, min_value, max_value,"
                 + " sum_value, count_value, last_ts, last_value) VALUES ");
-    for (int i = 0; i < aggregates.size(); i++) {
-      sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?)");
-    }
+    sql.append(MultiRowSql.commaList("(?, ?, ?, ?, ?, ?, ?, ?)", aggregates.size()));
     sql.append(" ON DUPLICATE KEY UPDATE ").append(UPDATE_ALL);
     try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
       int position = 1;
@@ -397,15 +396,6 @@ public final class RollupJob {
         .execute();
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("rollup interrupted", e);
-    }
-  }
-
   private static Double nullableDouble(ResultSet rs, int column) throws SQLException {
     double value = rs.getDouble(column);
     return rs.wasNull() ? null : value;
@@ -418,13 +408,5 @@ public final class RollupJob {
     } else {
       statement.setDouble(position, value);
     }
-  }
-
-  private static String placeholders(int count) {
-    StringBuilder s = new StringBuilder(count * 3);
-    for (int i = 0; i < count; i++) {
-      s.append(i == 0 ? "?" : ", ?");
-    }
-    return s.toString();
   }
 }

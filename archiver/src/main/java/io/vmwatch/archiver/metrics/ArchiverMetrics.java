@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vmwatch.archiver.maintenance.CompactionJob;
 import io.vmwatch.archiver.maintenance.RollupJob;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,26 +25,21 @@ public final class ArchiverMetrics {
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter received =
-      Counter.builder("vmwatch.archiver.samples.received")
-          .description("Samples in decoded write requests, retries included")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.samples.received",
+          "Samples in decoded write requests, retries included");
   private final Counter written =
-      Counter.builder("vmwatch.archiver.samples.written")
-          .description("Samples committed to MySQL")
-          .register(registry);
+      counter("vmwatch.archiver.samples.written", "Samples committed to MySQL");
   private final Counter staleMarkers =
-      Counter.builder("vmwatch.archiver.stale.markers")
-          .description("Prometheus stale markers received and deliberately not stored")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.stale.markers",
+          "Prometheus stale markers received and deliberately not stored");
   private final Counter dbErrors =
-      Counter.builder("vmwatch.archiver.db.errors")
-          .description("Failed database operations")
-          .register(registry);
+      counter("vmwatch.archiver.db.errors", "Failed database operations");
   private final Timer batchDuration =
-      Timer.builder("vmwatch.archiver.batch.duration")
-          .description("Time to resolve series and commit the samples of one write request")
-          .publishPercentileHistogram()
-          .register(registry);
+      histogram(
+          "vmwatch.archiver.batch.duration",
+          "Time to resolve series and commit the samples of one write request");
   private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Timer> requestDurations = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> maintenanceErrors = new ConcurrentHashMap<>();
@@ -51,13 +47,9 @@ public final class ArchiverMetrics {
   private final ConcurrentMap<String, Timer> readDurations = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Counter> rejectedReads = new ConcurrentHashMap<>();
   private final Counter readSeries =
-      Counter.builder("vmwatch.archiver.read.series")
-          .description("Series returned by remote reads")
-          .register(registry);
+      counter("vmwatch.archiver.read.series", "Series returned by remote reads");
   private final Counter readSamples =
-      Counter.builder("vmwatch.archiver.read.samples")
-          .description("Samples returned by remote reads")
-          .register(registry);
+      counter("vmwatch.archiver.read.samples", "Samples returned by remote reads");
 
   public ArchiverMetrics() {
     for (String reason : new String[] {"native_histogram", "label_too_long"}) {
@@ -96,10 +88,11 @@ public final class ArchiverMetrics {
     return rejectedReads.computeIfAbsent(
         reason,
         r ->
-            Counter.builder("vmwatch.archiver.read.requests.rejected")
-                .description("Remote reads refused or failed, by reason")
-                .tag("reason", r)
-                .register(registry));
+            counter(
+                "vmwatch.archiver.read.requests.rejected",
+                "Remote reads refused or failed, by reason",
+                "reason",
+                r));
   }
 
   public void readRequest(int code, Duration duration) {
@@ -107,11 +100,11 @@ public final class ArchiverMetrics {
         .computeIfAbsent(
             Integer.toString(code),
             c ->
-                Timer.builder("vmwatch.archiver.read.request.duration")
-                    .description("Remote reads by HTTP status")
-                    .tag("code", c)
-                    .publishPercentileHistogram()
-                    .register(registry))
+                histogram(
+                    "vmwatch.archiver.read.request.duration",
+                    "Remote reads by HTTP status",
+                    "code",
+                    c))
         .record(duration);
   }
 
@@ -133,10 +126,11 @@ public final class ArchiverMetrics {
     return rejectedRequests.computeIfAbsent(
         reason,
         r ->
-            Counter.builder("vmwatch.archiver.requests.rejected")
-                .description("Requests refused whole, by reason")
-                .tag("reason", r)
-                .register(registry));
+            counter(
+                "vmwatch.archiver.requests.rejected",
+                "Requests refused whole, by reason",
+                "reason",
+                r));
   }
 
   public void seriesCacheSize(Supplier<Number> size) {
@@ -180,11 +174,11 @@ public final class ArchiverMetrics {
         .computeIfAbsent(
             Integer.toString(code),
             c ->
-                Timer.builder("vmwatch.archiver.request.duration")
-                    .description("Write requests by HTTP status")
-                    .tag("code", c)
-                    .publishPercentileHistogram()
-                    .register(registry))
+                histogram(
+                    "vmwatch.archiver.request.duration",
+                    "Write requests by HTTP status",
+                    "code",
+                    c))
         .record(duration);
   }
 
@@ -193,10 +187,11 @@ public final class ArchiverMetrics {
         .computeIfAbsent(
             job,
             j ->
-                Counter.builder("vmwatch.archiver.maintenance.errors")
-                    .description("Failed retention or rollup runs")
-                    .tag("job", j)
-                    .register(registry))
+                counter(
+                    "vmwatch.archiver.maintenance.errors",
+                    "Failed retention or rollup runs",
+                    "job",
+                    j))
         .increment();
   }
 
@@ -205,17 +200,12 @@ public final class ArchiverMetrics {
   }
 
   private final Counter rollupRuns =
-      Counter.builder("vmwatch.archiver.rollup.runs")
-          .description("Completed rollup runs")
-          .register(registry);
+      counter("vmwatch.archiver.rollup.runs", "Completed rollup runs");
   private final Counter rollupRowsRead =
-      Counter.builder("vmwatch.archiver.rollup.rows.read")
-          .description("Raw sample rows read by rollup runs")
-          .register(registry);
+      counter("vmwatch.archiver.rollup.rows.read", "Raw sample rows read by rollup runs");
   private final Counter rollupSeriesBuckets =
-      Counter.builder("vmwatch.archiver.rollup.series.buckets")
-          .description("(series, 5-minute bucket) rollups recomputed")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.rollup.series.buckets", "(series, 5-minute bucket) rollups recomputed");
   private final Timer rollupDuration =
       Timer.builder("vmwatch.archiver.rollup.duration")
           .description("Duration of rollup runs")
@@ -223,33 +213,30 @@ public final class ArchiverMetrics {
   private final AtomicLong lastRollupRowsRead = new AtomicLong();
   private final AtomicLong lastRollupMillis = new AtomicLong();
   private final Counter ddlLockTimeouts =
-      Counter.builder("vmwatch.archiver.ddl.lock.timeouts")
-          .description("Partition ALTERs that gave up waiting for their table lock (tried again)")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.ddl.lock.timeouts",
+          "Partition ALTERs that gave up waiting for their table lock (tried again)");
   private final Counter databaseChanges =
-      Counter.builder("vmwatch.archiver.database.changes")
-          .description(
-              "Times the database was found replaced or restored; the series cache was emptied")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.database.changes",
+          "Times the database was found replaced or restored; the series cache was emptied");
   private final Counter staleSeriesRemoved =
-      Counter.builder("vmwatch.archiver.stale.series.removed")
-          .description(
-              "Series removed, with their rollups, after no write for longer than the raw retention")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.stale.series.removed",
+          "Series removed, with their rollups, after no write for longer than the raw retention");
 
   private final Counter compactedSamples =
-      Counter.builder("vmwatch.archiver.compaction.samples")
-          .description("Raw samples the compaction job put into XOR chunk rows")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.compaction.samples",
+          "Raw samples the compaction job put into XOR chunk rows");
   private final Counter compactionDaysDrained =
-      Counter.builder("vmwatch.archiver.compaction.days.drained")
-          .description(
-              "Days whose raw partition the compaction job emptied (again for late samples)")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.compaction.days.drained",
+          "Days whose raw partition the compaction job emptied (again for late samples)");
   private final Counter compactionSeriesMerged =
-      Counter.builder("vmwatch.archiver.compaction.series.merged")
-          .description("Series whose chunks of a compacted day took late samples")
-          .register(registry);
+      counter(
+          "vmwatch.archiver.compaction.series.merged",
+          "Series whose chunks of a compacted day took late samples");
 
   // registered here, beside the fields it reads
   {
@@ -281,10 +268,10 @@ public final class ArchiverMetrics {
   }
 
   /** What a compaction run did: samples put into chunks, days drained, series merged. */
-  public void compaction(long samples, long daysDrained, long seriesMerged) {
-    compactedSamples.increment(samples);
-    compactionDaysDrained.increment(daysDrained);
-    compactionSeriesMerged.increment(seriesMerged);
+  public void compaction(CompactionJob.Result result) {
+    compactedSamples.increment(result.samplesChunked());
+    compactionDaysDrained.increment(result.daysDrained());
+    compactionSeriesMerged.increment(result.seriesMerged());
   }
 
   public void staleSeriesRemoved(long series) {
@@ -295,9 +282,21 @@ public final class ArchiverMetrics {
     return rejected.computeIfAbsent(
         reason,
         r ->
-            Counter.builder("vmwatch.archiver.samples.rejected")
-                .description("Samples not stored, by reason")
-                .tag("reason", r)
-                .register(registry));
+            counter(
+                "vmwatch.archiver.samples.rejected", "Samples not stored, by reason", "reason", r));
+  }
+
+  /** A counter; tags are name, value pairs. */
+  private Counter counter(String name, String help, String... tags) {
+    return Counter.builder(name).description(help).tags(tags).register(registry);
+  }
+
+  /** A timer with a Prometheus histogram; tags are name, value pairs. */
+  private Timer histogram(String name, String help, String... tags) {
+    return Timer.builder(name)
+        .description(help)
+        .tags(tags)
+        .publishPercentileHistogram()
+        .register(registry);
   }
 }

@@ -59,37 +59,26 @@ public final class ChunkStore {
 
   /** Inserts chunk rows (in the caller's transaction). */
   public static void insert(Connection connection, List<ChunkRow> rows) throws SQLException {
-    for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
-      int count = Math.min(ROWS_PER_INSERT, rows.size() - from);
-      StringBuilder sql =
-          new StringBuilder("INSERT INTO sample_chunks (series_id, min_ts, max_ts, chunk) VALUES ");
-      for (int i = 0; i < count; i++) {
-        sql.append(i == 0 ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)");
-      }
-      try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
-        int position = 1;
-        for (ChunkRow row : rows.subList(from, from + count)) {
-          insert.setLong(position++, row.seriesId());
-          insert.setLong(position++, row.chunk().minTimeMs());
-          insert.setLong(position++, row.chunk().maxTimeMs());
-          insert.setBytes(position++, row.chunk().data());
-        }
-        insert.executeUpdate();
-      }
-    }
+    MultiRowSql.insert(
+        connection,
+        "INSERT INTO sample_chunks (series_id, min_ts, max_ts, chunk) VALUES ",
+        "(?, ?, ?, ?)",
+        ROWS_PER_INSERT,
+        rows,
+        (insert, position, row) -> {
+          insert.setLong(position, row.seriesId());
+          insert.setLong(position + 1, row.chunk().minTimeMs());
+          insert.setLong(position + 2, row.chunk().maxTimeMs());
+          insert.setBytes(position + 3, row.chunk().data());
+          return position + 4;
+        });
   }
 
   /** Deletes the chunks of series firstId..lastId that start in the day. */
   public static int deleteDay(Connection connection, long firstId, long lastId, long day)
       throws SQLException {
     try (PreparedStatement delete =
-        connection.prepareStatement(
-            "DELETE FROM sample_chunks WHERE series_id BETWEEN ? AND ? AND min_ts >= ?"
-                + " AND min_ts < ?")) {
-      delete.setLong(1, firstId);
-      delete.setLong(2, lastId);
-      delete.setLong(3, day);
-      delete.setLong(4, day + DAY_MS);
+        prepareForDay(connection, "DELETE FROM sample_chunks", "", firstId, lastId, day)) {
       return delete.executeUpdate();
     }
   }
@@ -99,13 +88,13 @@ public final class ChunkStore {
       Connection connection, long firstId, long lastId, long day) throws SQLException {
     Map<Long, SeriesSamples> bySeries = new LinkedHashMap<>();
     try (PreparedStatement select =
-        connection.prepareStatement(
-            "SELECT series_id, chunk FROM sample_chunks WHERE series_id BETWEEN ? AND ?"
-                + " AND min_ts >= ? AND min_ts < ? ORDER BY series_id, min_ts")) {
-      select.setLong(1, firstId);
-      select.setLong(2, lastId);
-      select.setLong(3, day);
-      select.setLong(4, day + DAY_MS);
+        prepareForDay(
+            connection,
+            "SELECT series_id, chunk FROM sample_chunks",
+            " ORDER BY series_id, min_ts",
+            firstId,
+            lastId,
+            day)) {
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
           long id = rs.getLong(1);
@@ -114,5 +103,24 @@ public final class ChunkStore {
       }
     }
     return bySeries;
+  }
+
+  /** head, the condition "chunks of series firstId..lastId that start in the day", tail, bound. */
+  private static PreparedStatement prepareForDay(
+      Connection connection, String head, String tail, long firstId, long lastId, long day)
+      throws SQLException {
+    PreparedStatement statement =
+        connection.prepareStatement(
+            head + " WHERE series_id BETWEEN ? AND ? AND min_ts >= ? AND min_ts < ?" + tail);
+    try {
+      statement.setLong(1, firstId);
+      statement.setLong(2, lastId);
+      statement.setLong(3, day);
+      statement.setLong(4, day + DAY_MS);
+      return statement;
+    } catch (SQLException | RuntimeException e) {
+      statement.close();
+      throw e;
+    }
   }
 }

@@ -247,19 +247,11 @@ public final class RemoteReader {
       writeSamples(proto, s, rollups, written);
       for (Segment segment : segments) {
         if (segment.chunks()) {
-          bindChunks(chunks, 1, segment);
-          chunks.setLong(1, s.id());
-          try (ResultSet rs = chunks.executeQuery()) {
-            while (rs.next()) {
-              XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
-              while (samples.next()) {
-                long ts = samples.timestampMs();
-                if (ts >= segment.from() && ts <= segment.to()) {
-                  writeSample(proto, s, written, ts, Double.longBitsToDouble(samples.valueBits()));
-                }
-              }
-            }
-          }
+          chunkSamples(
+              chunks,
+              s.id(),
+              segment,
+              (ts, bits) -> writeSample(proto, s, written, ts, Double.longBitsToDouble(bits)));
         } else {
           raw.setLong(1, s.id());
           raw.setLong(2, segment.from());
@@ -527,22 +519,10 @@ public final class RemoteReader {
               .append(")")
               .append(ROLLUP_POINTS)
               .append(" AND r.series_id IN (");
-      for (int i = 0; i < batch.size(); i++) {
-        rollups.append(i == 0 ? "?" : ",?");
-      }
+      rollups.append(MultiRowSql.commaList("?", batch.size()));
       rollups.append(") GROUP BY r.series_id");
       try (PreparedStatement q = connection.prepareStatement(rollups.toString())) {
-        int position = bindRollupRange(q, 1, start, end);
-        for (int i = 0; i < batch.size(); i++) {
-          q.setLong(position + i, batch.get(i).id());
-        }
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
-            c[0] += rs.getLong(2);
-            c[1] += rs.getLong(3);
-          }
-        }
+        addCounts(q, bindRollupRange(q, 1, start, end), batch, counts);
       }
       for (Selected s : batch) {
         long[] c = counts.get(s.id());
@@ -563,22 +543,30 @@ public final class RemoteReader {
         new StringBuilder("SELECT series_id, COUNT(*), SUM(")
             .append(TIMESTAMP_BYTES)
             .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
-    for (int i = 0; i < batch.size(); i++) {
-      sql.append(i == 0 ? "?" : ",?");
-    }
+    sql.append(MultiRowSql.commaList("?", batch.size()));
     sql.append(") GROUP BY series_id");
     try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
       q.setLong(1, segment.from());
       q.setLong(2, segment.to());
-      for (int i = 0; i < batch.size(); i++) {
-        q.setLong(i + 3, batch.get(i).id());
-      }
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
-          c[0] += rs.getLong(2);
-          c[1] += rs.getLong(3);
-        }
+      addCounts(q, 3, batch, counts);
+    }
+  }
+
+  /**
+   * Binds the batch's ids from position on, runs q and adds its rows (series id, samples, timestamp
+   * bytes) to counts.
+   */
+  private static void addCounts(
+      PreparedStatement q, int position, List<Selected> batch, Map<Long, long[]> counts)
+      throws SQLException {
+    for (int i = 0; i < batch.size(); i++) {
+      q.setLong(position + i, batch.get(i).id());
+    }
+    try (ResultSet rs = q.executeQuery()) {
+      while (rs.next()) {
+        long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
+        c[0] += rs.getLong(2);
+        c[1] += rs.getLong(3);
       }
     }
   }
@@ -592,19 +580,41 @@ public final class RemoteReader {
       throws SQLException {
     try (PreparedStatement q = streaming(connection, SERIES_CHUNKS)) {
       for (Selected s : batch) {
-        bindChunks(q, 1, segment);
-        q.setLong(1, s.id());
         long[] c = counts.computeIfAbsent(s.id(), id -> new long[2]);
-        try (ResultSet rs = q.executeQuery()) {
-          while (rs.next()) {
-            XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
-            while (samples.next()) {
-              long ts = samples.timestampMs();
-              if (ts >= segment.from() && ts <= segment.to()) {
-                c[0]++;
-                c[1] += CodedOutputStream.computeInt64SizeNoTag(ts);
-              }
-            }
+        chunkSamples(
+            q,
+            s.id(),
+            segment,
+            (ts, bits) -> {
+              c[0]++;
+              c[1] += CodedOutputStream.computeInt64SizeNoTag(ts);
+            });
+      }
+    }
+  }
+
+  /** Takes a sample: its time and its value's 64 bits. */
+  @FunctionalInterface
+  private interface SampleSink<X extends Exception> {
+    void accept(long timestampMs, long valueBits) throws X;
+  }
+
+  /**
+   * Runs seriesChunks ({@link #SERIES_CHUNKS}) for the series and a compacted segment and gives
+   * sink each sample of the chunks that falls in the segment.
+   */
+  private static <X extends Exception> void chunkSamples(
+      PreparedStatement seriesChunks, long seriesId, Segment segment, SampleSink<X> sink)
+      throws SQLException, X {
+    bindChunks(seriesChunks, 1, segment);
+    seriesChunks.setLong(1, seriesId);
+    try (ResultSet rs = seriesChunks.executeQuery()) {
+      while (rs.next()) {
+        XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
+        while (samples.next()) {
+          long ts = samples.timestampMs();
+          if (ts >= segment.from() && ts <= segment.to()) {
+            sink.accept(ts, samples.valueBits());
           }
         }
       }

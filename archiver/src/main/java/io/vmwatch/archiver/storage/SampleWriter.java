@@ -103,24 +103,18 @@ public final class SampleWriter {
       counts.put(bucket, count + 1);
     }
     List<Map.Entry<Long, long[]>> marks = new ArrayList<>(idsByBucket.entrySet());
-    for (int from = 0; from < marks.size(); from += DIRTY_ROWS_PER_STATEMENT) {
-      int count = Math.min(DIRTY_ROWS_PER_STATEMENT, marks.size() - from);
-      StringBuilder sql =
-          new StringBuilder("INSERT INTO rollup_dirty (bucket, series_ids) VALUES ");
-      for (int i = 0; i < count; i++) {
-        sql.append(i == 0 ? "(?, ?)" : ", (?, ?)");
-      }
-      try (PreparedStatement insert = connection.prepareStatement(sql.toString())) {
-        int position = 1;
-        for (int i = from; i < from + count; i++) {
-          Map.Entry<Long, long[]> mark = marks.get(i);
-          insert.setLong(position++, mark.getKey());
+    MultiRowSql.insert(
+        connection,
+        "INSERT INTO rollup_dirty (bucket, series_ids) VALUES ",
+        "(?, ?)",
+        DIRTY_ROWS_PER_STATEMENT,
+        marks,
+        (insert, position, mark) -> {
+          insert.setLong(position, mark.getKey());
           insert.setBytes(
-              position++, SeriesIdCodec.encode(mark.getValue(), counts.get(mark.getKey())));
-        }
-        insert.executeUpdate();
-      }
-    }
+              position + 1, SeriesIdCodec.encode(mark.getValue(), counts.get(mark.getKey())));
+          return position + 2;
+        });
   }
 
   private static void rollbackQuietly(Connection connection, Exception cause) {
@@ -143,9 +137,7 @@ public final class SampleWriter {
     StringBuilder sql =
         new StringBuilder(64 + rows * 10)
             .append("INSERT INTO samples (series_id, ts, value) VALUES ");
-    for (int i = 0; i < rows; i++) {
-      sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
-    }
+    sql.append(MultiRowSql.commaList("(?, ?, ?)", rows));
     return sql.append(" ON DUPLICATE KEY UPDATE value = VALUES(value)").toString();
   }
 }

@@ -245,9 +245,7 @@ public final class SeriesDirectory {
     StringBuilder sql =
         new StringBuilder(
             "INSERT INTO series (fingerprint, metric, instance, labels, last_seen)" + " VALUES ");
-    for (int i = 0; i < chunk.size(); i++) {
-      sql.append(i == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)");
-    }
+    sql.append(MultiRowSql.commaList("(?, ?, ?, ?, ?)", chunk.size()));
     // The fingerprint identifies the label set: an existing row is already right but for last_seen.
     sql.append(" ON DUPLICATE KEY UPDATE last_seen = GREATEST(last_seen, VALUES(last_seen))");
     try (Update update = handle.createUpdate(sql.toString())) {
@@ -266,9 +264,7 @@ public final class SeriesDirectory {
   private static Map<SeriesKey.Fingerprint, Long> fetch(Handle handle, List<SeriesKey> chunk) {
     StringBuilder sql =
         new StringBuilder("SELECT id, fingerprint FROM series WHERE fingerprint IN (");
-    for (int i = 0; i < chunk.size(); i++) {
-      sql.append(i == 0 ? "?" : ", ?");
-    }
+    sql.append(MultiRowSql.commaList("?", chunk.size()));
     sql.append(')');
     Map<SeriesKey.Fingerprint, Long> found = new HashMap<>();
     try (Query query = handle.createQuery(sql.toString())) {
