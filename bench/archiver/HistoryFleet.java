@@ -28,12 +28,14 @@ import java.util.concurrent.Semaphore;
 /**
  * DAYS of CPU history of a few VMs, for {@code bench/archiver/history-query}: the exporter's {@code
  * vmwatch_cpu_seconds_total} by cpu and mode (2 vCPUs, 8 modes), scraped every 15 s up to a minute
- * before now. Each round every CPU spends its 15 s (1,500 ticks of USER_HZ) among the modes, busy
- * by a daily curve of its VM plus noise, so the counters advance as the kernel's do and the
- * utilisation lies in [0, 1]. Each CPU's values come from its own seeded generator, so the archiver
- * (remote write, in time order, as a Prometheus catching up sends) and the OpenMetrics file (series
- * after series in files of 2 hours, for {@code promtool tsdb create-blocks-from openmetrics}) get
- * identical samples.
+ * before now, and the recording rule {@code instance:vmwatch_cpu_utilisation:ratio} of each VM as
+ * Prometheus remote-writes it (evaluated every 15 s, 5 s after the scrapes, from the counters by
+ * Prometheus 2.42's rate(): see {@code Cpu.rate}). Each round every CPU spends its 15 s (1,500
+ * ticks of USER_HZ) among the modes, busy by a daily curve of its VM plus noise, so the counters
+ * advance as the kernel's do and the utilisation lies in [0, 1]. Each CPU's values come from its
+ * own seeded generator, so the archiver (remote write, in time order, as a Prometheus catching up
+ * sends) and the OpenMetrics file (series after series in files of 2 hours, for {@code promtool
+ * tsdb create-blocks-from openmetrics}) get identical samples.
  *
  * <p>usage: {@code HistoryFleet partitions JDBC_URL USER START_MS DAYS RAW_RETENTION_DAYS
  * ROLLUP_RETENTION_DAYS} creates the archiver's daily partitions from START_MS's day on, with the
@@ -50,10 +52,29 @@ public final class HistoryFleet {
   private static final int SAMPLES_PER_REQUEST = 2000;
   private static final int IN_FLIGHT = 2;
   private static final String METRIC = "vmwatch_cpu_seconds_total";
+  private static final String RULE = "instance:vmwatch_cpu_utilisation:ratio";
+
+  /**
+   * The recording rule's evaluation: every 15 s (prometheus.yml.tmpl's evaluation_interval), 5 s
+   * after a round's scrapes (whose offsets are under a second), so no scrape falls on a window's
+   * edge; the rule's rate window (prometheus/rules/vmwatch-recording.yml) then holds 8 scrapes.
+   */
+  private static final long RULE_OFFSET_MS = 5_000L;
+
+  private static final long RULE_WINDOW_MS = 120_000L;
+  private static final int WINDOW_ROUNDS = (int) (RULE_WINDOW_MS / SCRAPE_MS);
   private static final String[] MODES = {
     "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"
   };
   private static final int IDLE = 3;
+
+  /** The modes in the order of their series' label sets, as PromQL's sum adds them up. */
+  private static final int[] MODES_BY_LABEL = {3, 4, 5, 1, 6, 7, 2, 0};
+
+  /** idle, iowait and steal: the rule's numerator. */
+  private static boolean notBusy(int mode) {
+    return mode == 3 || mode == 4 || mode == 7;
+  }
 
   /** One CPU of one VM: its eight counters in ticks, advanced round by round. */
   private static final class Cpu {
@@ -61,6 +82,10 @@ public final class HistoryFleet {
     private final double baseBusy;
     private final double phase;
     private final long[] ticks = new long[MODES.length];
+    // The last WINDOW_ROUNDS + 1 rounds' timestamps and values, for the recording rule.
+    private final long[] recentTs = new long[WINDOW_ROUNDS + 1];
+    private final double[][] recentSeconds = new double[WINDOW_ROUNDS + 1][MODES.length];
+    private int advanced;
 
     Cpu(int vm, int cpu) {
       long seed = (vm * 64L + cpu + 1) * 0x9E3779B97F4A7C15L;
@@ -88,9 +113,55 @@ public final class HistoryFleet {
       long idle =
           Math.max(0, TICKS_PER_ROUND - user - nice - system - iowait - irq - softirq - steal);
       long[] spent = {user, nice, system, idle, iowait, irq, softirq, steal};
+      int slot = advanced++ % recentTs.length;
+      recentTs[slot] = ts;
       for (int m = 0; m < MODES.length; m++) {
         ticks[m] += spent[m];
+        recentSeconds[slot][m] = seconds(m);
       }
+    }
+
+    /**
+     * PromQL's rate(counter[2m]) at {@code evalTs} of mode {@code m}, as Prometheus 2.42 computes
+     * it (extrapolatedRate): the samples in [evalTs - 2m, evalTs], the increase extrapolated to the
+     * window's edges (at most 1.1 average intervals, not below zero), divided by the window.
+     */
+    double rate(int m, long evalTs) {
+      long rangeStart = evalTs - RULE_WINDOW_MS;
+      int first = -1;
+      int last = -1;
+      for (int r = Math.max(0, advanced - recentTs.length); r < advanced; r++) {
+        long ts = recentTs[r % recentTs.length];
+        if (ts >= rangeStart && ts <= evalTs) {
+          if (first < 0) {
+            first = r;
+          }
+          last = r;
+        }
+      }
+      if (first < 0 || last == first) {
+        throw new IllegalStateException("fewer than 2 samples in the rule's window at " + evalTs);
+      }
+      double firstValue = recentSeconds[first % recentTs.length][m];
+      long firstTs = recentTs[first % recentTs.length];
+      long lastTs = recentTs[last % recentTs.length];
+      double result = recentSeconds[last % recentTs.length][m] - firstValue;
+      double durationToStart = (firstTs - rangeStart) / 1000.0;
+      double durationToEnd = (evalTs - lastTs) / 1000.0;
+      double sampledInterval = (lastTs - firstTs) / 1000.0;
+      double averageInterval = sampledInterval / (last - first);
+      if (result > 0 && firstValue >= 0) {
+        double durationToZero = sampledInterval * (firstValue / result);
+        if (durationToZero < durationToStart) {
+          durationToStart = durationToZero;
+        }
+      }
+      double threshold = averageInterval * 1.1;
+      double extrapolateTo = sampledInterval;
+      extrapolateTo += durationToStart < threshold ? durationToStart : averageInterval / 2;
+      extrapolateTo += durationToEnd < threshold ? durationToEnd : averageInterval / 2;
+      result = result * (extrapolateTo / sampledInterval);
+      return result / (RULE_WINDOW_MS / 1000.0);
     }
 
     /** The counter of mode {@code m} in seconds, as the exporter reports it (ticks / USER_HZ). */
@@ -107,6 +178,31 @@ public final class HistoryFleet {
     this.vms = vms;
     this.rounds = days * (int) (DAY_MS / SCRAPE_MS);
     this.startMs = startMs;
+  }
+
+  /** The rule's evaluation time after round {@code round}'s scrapes. */
+  private long ruleTimestamp(int round) {
+    return startMs + round * SCRAPE_MS + RULE_OFFSET_MS;
+  }
+
+  /**
+   * instance:vmwatch_cpu_utilisation:ratio of the VM whose CPUs are {@code cpus} at {@code evalTs}:
+   * 1 - sum of the idle, iowait and steal rates / sum of all rates, each sum taken in the order of
+   * the series' label sets (cpu, then mode), as the rule's sum without (cpu, mode) adds them up.
+   */
+  private static double utilisation(List<Cpu> cpus, long evalTs) {
+    double notBusy = 0;
+    double all = 0;
+    for (Cpu cpu : cpus) {
+      for (int m : MODES_BY_LABEL) {
+        double rate = cpu.rate(m, evalTs);
+        if (notBusy(m)) {
+          notBusy += rate;
+        }
+        all += rate;
+      }
+    }
+    return 1 - notBusy / all;
   }
 
   static String instance(int vm) {
@@ -128,7 +224,14 @@ public final class HistoryFleet {
   }
 
   private long samples() {
-    return (long) vms * CPUS * MODES.length * rounds;
+    return (long) vms * CPUS * MODES.length * rounds + (long) vms * (rounds - 1);
+  }
+
+  private static List<Label> ruleLabels(int vm) {
+    return List.of(
+        new Label("__name__", RULE),
+        new Label("instance", instance(vm)),
+        new Label("job", "vmwatch"));
   }
 
   private static void log(String format, Object... args) {
@@ -178,14 +281,12 @@ public final class HistoryFleet {
       int n = round - first;
       long[][] timestamps = new long[cpus.size()][n];
       double[][][] values = new double[cpus.size()][MODES.length][n];
+      double[][] rule = new double[vms][n];
       for (int r = 0; r < n; r++) {
-        for (int c = 0; c < cpus.size(); c++) {
-          long ts = timestamp(c / CPUS, first + r);
-          cpus.get(c).advance(ts);
-          timestamps[c][r] = ts;
-          for (int m = 0; m < MODES.length; m++) {
-            values[c][m][r] = cpus.get(c).seconds(m);
-          }
+        advanceRound(cpus, first + r, timestamps, values, r);
+        for (int vm = 0; vm < vms && first + r > 0; vm++) {
+          rule[vm][r] =
+              utilisation(cpus.subList(vm * CPUS, vm * CPUS + CPUS), ruleTimestamp(first + r));
         }
       }
       Path file = directory.resolve(String.format(Locale.ROOT, "block-%05d.om", files++));
@@ -207,6 +308,25 @@ public final class HistoryFleet {
                   .append('\n');
               out.append(line);
             }
+          }
+        }
+        out.write("# TYPE " + RULE + " gauge\n");
+        for (int vm = 0; vm < vms; vm++) {
+          for (int r = first == 0 ? 1 : 0; r < n; r++) {
+            long ts = ruleTimestamp(first + r);
+            long millis = ts % 1000;
+            line.setLength(0);
+            line.append(RULE)
+                .append("{instance=\"")
+                .append(instance(vm))
+                .append("\",job=\"vmwatch\"} ")
+                .append(rule[vm][r])
+                .append(' ')
+                .append(ts / 1000)
+                .append(millis < 10 ? ".00" : millis < 100 ? ".0" : ".")
+                .append(millis)
+                .append('\n');
+            out.append(line);
           }
         }
         out.write("# EOF\n");
@@ -250,24 +370,30 @@ public final class HistoryFleet {
         int n = Math.min(roundsPerRequest, rounds - first);
         long[][] timestamps = new long[cpus.size()][n];
         double[][][] values = new double[cpus.size()][MODES.length][n];
+        int skip = first == 0 ? 1 : 0; // the rule needs two scrapes
+        long[] ruleTimestamps = new long[n - skip];
+        double[][] rule = new double[vms][n - skip];
         for (int r = 0; r < n; r++) {
-          for (int c = 0; c < cpus.size(); c++) {
-            long ts = timestamp(c / CPUS, first + r);
-            cpus.get(c).advance(ts);
-            timestamps[c][r] = ts;
-            for (int m = 0; m < MODES.length; m++) {
-              values[c][m][r] = cpus.get(c).seconds(m);
+          advanceRound(cpus, first + r, timestamps, values, r);
+          if (r >= skip) {
+            ruleTimestamps[r - skip] = ruleTimestamp(first + r);
+            for (int vm = 0; vm < vms; vm++) {
+              rule[vm][r - skip] =
+                  utilisation(cpus.subList(vm * CPUS, vm * CPUS + CPUS), ruleTimestamps[r - skip]);
             }
           }
         }
-        List<TimeSeries> batch = new ArrayList<>(cpus.size() * MODES.length);
+        List<TimeSeries> batch = new ArrayList<>(cpus.size() * MODES.length + vms);
         for (int c = 0; c < cpus.size(); c++) {
           for (int m = 0; m < MODES.length; m++) {
             batch.add(new TimeSeries(labels.get(c).get(m), timestamps[c], values[c][m], 0));
           }
         }
+        for (int vm = 0; vm < vms && ruleTimestamps.length > 0; vm++) {
+          batch.add(new TimeSeries(ruleLabels(vm), ruleTimestamps, rule[vm], 0));
+        }
         byte[] body = RemoteWriteEncoder.snappy(new WriteRequest(batch));
-        sent += (long) n * batch.size();
+        sent += (long) n * cpus.size() * MODES.length + (long) vms * ruleTimestamps.length;
         slots.acquire();
         pending.add(
             senders.submit(
@@ -308,6 +434,19 @@ public final class HistoryFleet {
     log("remote write: %,d samples in %.0f s (%,.0f a second)", sent, seconds, sent / seconds);
   }
 
+  /** Every CPU through round {@code round}, its timestamps and counters into column {@code r}. */
+  private void advanceRound(
+      List<Cpu> cpus, int round, long[][] timestamps, double[][][] values, int r) {
+    for (int c = 0; c < cpus.size(); c++) {
+      long ts = timestamp(c / CPUS, round);
+      cpus.get(c).advance(ts);
+      timestamps[c][r] = ts;
+      for (int m = 0; m < MODES.length; m++) {
+        values[c][m][r] = cpus.get(c).seconds(m);
+      }
+    }
+  }
+
   private static void post(HttpClient http, String url, byte[] body) throws Exception {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(url))
@@ -335,8 +474,10 @@ public final class HistoryFleet {
       if (!database.migrate()) {
         throw new IllegalStateException("the archiver's migrations failed");
       }
-      String[] tables = {"samples", "samples_5m"};
-      long[] retentionDays = {Long.parseLong(args[5]), Long.parseLong(args[6])};
+      String[] tables = {"samples", "samples_5m", "sample_chunks"};
+      long[] retentionDays = {
+        Long.parseLong(args[5]), Long.parseLong(args[6]), Long.parseLong(args[5])
+      };
       for (int t = 0; t < tables.length; t++) {
         PartitionMaintenance.Result result =
             new PartitionMaintenance(
@@ -367,12 +508,12 @@ public final class HistoryFleet {
     int days = Integer.parseInt(args[4]);
     HistoryFleet fleet = new HistoryFleet(vms, days, Long.parseLong(args[5]));
     log(
-        "fleet: %d VMs of %d vCPUs, %d series of %s, %d days at 15 s: %,d samples",
-        vms, CPUS, vms * CPUS * MODES.length, METRIC, days, fleet.samples());
+        "fleet: %d VMs of %d vCPUs, %d series of %s and %d of %s, %d days at 15 s: %,d samples",
+        vms, CPUS, vms * CPUS * MODES.length, METRIC, vms, RULE, days, fleet.samples());
     int files = fleet.writeOpenMetrics(Path.of(args[2]));
     log("OpenMetrics: %d files written, one per 2-hour block", files);
     fleet.writeRemote(args[1]);
     System.out.println("SAMPLES " + fleet.samples());
-    System.out.println("SERIES " + vms * CPUS * MODES.length);
+    System.out.println("SERIES " + (vms * CPUS * MODES.length + vms));
   }
 }
