@@ -449,15 +449,11 @@ public final class ArchiveSize {
   private static void post(HttpClient http, String url, byte[] body, int expected)
       throws Exception {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(60))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    if (url.endsWith("/api/v1/write")) {
-      request
-          .header("Content-Type", "application/x-protobuf")
-          .header("Content-Encoding", "snappy")
-          .header("X-Prometheus-Remote-Write-Version", "0.1.0");
-    }
+        url.endsWith("/api/v1/write")
+            ? RemoteWriteEncoder.post(url, body, Duration.ofSeconds(60))
+            : HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     HttpResponse<String> response =
         http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != expected) {

@@ -173,13 +173,7 @@ public final class DayVolume {
   private static HttpResponse<String> post(HttpClient http, String url, byte[] body)
       throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(30))
-            .header("Content-Type", "application/x-protobuf")
-            .header("Content-Encoding", "snappy")
-            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build(),
+        RemoteWriteEncoder.post(url, body, Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

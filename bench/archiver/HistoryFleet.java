@@ -7,7 +7,6 @@ import io.vmwatch.archiver.storage.Database;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.Writer;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -448,14 +447,7 @@ public final class HistoryFleet {
   }
 
   private static void post(HttpClient http, String url, byte[] body) throws Exception {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/x-protobuf")
-            .header("Content-Encoding", "snappy")
-            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-            .build();
+    HttpRequest request = RemoteWriteEncoder.post(url, body, Duration.ofSeconds(60)).build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 204) {
       throw new IllegalStateException(

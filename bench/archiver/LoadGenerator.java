@@ -4,7 +4,6 @@ import io.vmwatch.archiver.codec.TimeSeries;
 import io.vmwatch.archiver.codec.WriteRequest;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -173,13 +172,7 @@ public final class LoadGenerator {
                   byte[] body =
                       n - first < encoded.size() ? encoded.get((int) (n - first)) : request(n);
                   HttpRequest request =
-                      HttpRequest.newBuilder(URI.create(url))
-                          .timeout(Duration.ofSeconds(60))
-                          .header("Content-Type", "application/x-protobuf")
-                          .header("Content-Encoding", "snappy")
-                          .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-                          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                          .build();
+                      RemoteWriteEncoder.post(url, body, Duration.ofSeconds(60)).build();
                   long t0 = System.nanoTime();
                   HttpResponse<String> response =
                       http.send(request, HttpResponse.BodyHandlers.ofString());

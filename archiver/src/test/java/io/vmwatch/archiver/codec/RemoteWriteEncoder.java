@@ -4,6 +4,9 @@ import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.time.Duration;
 import org.xerial.snappy.Snappy;
 
 /**
@@ -29,6 +32,16 @@ public final class RemoteWriteEncoder {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A remote write 1.0 POST of {@code snappyBody} to {@code url}, as Prometheus sends it. */
+  public static HttpRequest.Builder post(String url, byte[] snappyBody, Duration timeout) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .timeout(timeout)
+        .header("Content-Type", "application/x-protobuf")
+        .header("Content-Encoding", "snappy")
+        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(snappyBody));
   }
 
   public static byte[] snappy(WriteRequest request) {

@@ -129,12 +129,8 @@ class HostileClientsIT {
 
   private static HttpResponse<String> write(byte[] body) throws IOException, InterruptedException {
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/write"))
-            .timeout(Duration.ofSeconds(60))
-            .header("Content-Type", "application/x-protobuf")
-            .header("Content-Encoding", "snappy")
-            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        RemoteWriteEncoder.post(
+                "http://127.0.0.1:" + port + "/api/v1/write", body, Duration.ofSeconds(60))
             .build(),
         HttpResponse.BodyHandlers.ofString());
   }
