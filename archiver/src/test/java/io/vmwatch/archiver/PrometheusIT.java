@@ -49,8 +49,7 @@ class PrometheusIT {
   private static ArchiverFixture archiver;
   private static Path work;
   private static Process exporter;
-  private static Process prometheus;
-  private static int prometheusPort;
+  private static PrometheusServer prometheus;
   private static long startedMs;
 
   @BeforeAll
@@ -70,7 +69,7 @@ class PrometheusIT {
     if (!Files.isRegularFile(rules)) {
       throw new IllegalStateException(rules + " is missing");
     }
-    String prometheusBinary = MariaDbServer.which("prometheus");
+    MariaDbServer.which("prometheus"); // fails early when Prometheus is missing
     work = Files.createTempDirectory("vmwatch-prometheus-it-");
     db = MariaDbServer.start();
     archiver = new ArchiverFixture(db, WriteAuth.none());
@@ -99,61 +98,50 @@ class PrometheusIT {
         exporter,
         work.resolve("exporter.log"));
 
-    prometheusPort = MariaDbServer.freePort();
-    Files.writeString(
-        work.resolve("prometheus.yml"),
-        String.join(
-            "\n",
-            "global:",
-            "  scrape_interval: 1s",
-            "  evaluation_interval: 1s",
-            "rule_files:",
-            "  - " + rules,
-            "scrape_configs:",
-            "  - job_name: vmwatch",
-            "    static_configs:",
-            "      - targets: ['127.0.0.1:" + exporterPort + "']",
-            "  - job_name: prometheus",
-            "    static_configs:",
-            "      - targets: ['127.0.0.1:" + prometheusPort + "']",
-            "remote_write:",
-            "  - url: " + archiver.baseUrl() + "/api/v1/write",
-            "    remote_timeout: 10s",
-            "    queue_config:",
-            "      batch_send_deadline: 1s",
-            "      min_backoff: 100ms",
-            "      max_backoff: 2s",
-            // Prometheus' default send: true, sent every 2 s instead of every minute so that
-            // metadata requests reach the archiver within the test
-            "    metadata_config:",
-            "      send: true",
-            "      send_interval: 2s",
-            ""));
+    int prometheusPort = MariaDbServer.freePort();
     startedMs = System.currentTimeMillis();
     prometheus =
-        new ProcessBuilder(
-                prometheusBinary,
-                "--config.file=" + work.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + work.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + prometheusPort)
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("prometheus.log").toFile())
-            .start();
-    waitFor(
-        "prometheus",
-        "http://127.0.0.1:" + prometheusPort + "/-/ready",
-        prometheus,
-        work.resolve("prometheus.log"));
+        PrometheusServer.start(
+            work,
+            prometheusPort,
+            String.join(
+                "\n",
+                "global:",
+                "  scrape_interval: 1s",
+                "  evaluation_interval: 1s",
+                "rule_files:",
+                "  - " + rules,
+                "scrape_configs:",
+                "  - job_name: vmwatch",
+                "    static_configs:",
+                "      - targets: ['127.0.0.1:" + exporterPort + "']",
+                "  - job_name: prometheus",
+                "    static_configs:",
+                "      - targets: ['127.0.0.1:" + prometheusPort + "']",
+                "remote_write:",
+                "  - url: " + archiver.baseUrl() + "/api/v1/write",
+                "    remote_timeout: 10s",
+                "    queue_config:",
+                "      batch_send_deadline: 1s",
+                "      min_backoff: 100ms",
+                "      max_backoff: 2s",
+                // Prometheus' default send: true, sent every 2 s instead of every minute so that
+                // metadata requests reach the archiver within the test
+                "    metadata_config:",
+                "      send: true",
+                "      send_interval: 2s",
+                ""));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (Process p : new Process[] {prometheus, exporter}) {
-      if (p != null) {
-        p.destroy();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
+    if (prometheus != null) {
+      prometheus.close();
+    }
+    if (exporter != null) {
+      exporter.destroy();
+      if (!exporter.waitFor(20, TimeUnit.SECONDS)) {
+        exporter.destroyForcibly();
       }
     }
     if (archiver != null) {
@@ -335,7 +323,7 @@ class PrometheusIT {
     String query = "{__name__=~\".+\"}[" + rangeSeconds + "s]";
     String url =
         "http://127.0.0.1:"
-            + prometheusPort
+            + prometheus.port()
             + "/api/v1/query?query="
             + URLEncoder.encode(query, StandardCharsets.UTF_8)
             + "&time="
@@ -388,7 +376,7 @@ class PrometheusIT {
   private static double prometheusMetric(String name) throws Exception {
     double total = 0;
     boolean found = false;
-    for (String line : get("http://127.0.0.1:" + prometheusPort + "/metrics").split("\n")) {
+    for (String line : get("http://127.0.0.1:" + prometheus.port() + "/metrics").split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
         total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         found = true;

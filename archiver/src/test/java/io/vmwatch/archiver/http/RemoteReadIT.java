@@ -10,6 +10,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import io.vmwatch.archiver.ArchiverFixture;
 import io.vmwatch.archiver.MariaDbServer;
+import io.vmwatch.archiver.PrometheusServer;
 import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.RemoteWriteEncoder;
 import io.vmwatch.archiver.codec.TimeSeries;
@@ -35,7 +36,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,8 +66,7 @@ class RemoteReadIT {
   private static ArchiverFixture archiver;
   private static ArchiverFixture guarded;
   private static Path work;
-  private static Process prometheus;
-  private static int prometheusPort;
+  private static PrometheusServer prometheus;
 
   /** First sample, three days ago on a whole hour (ms). */
   private static long base;
@@ -76,7 +75,7 @@ class RemoteReadIT {
 
   @BeforeAll
   static void start() throws Exception {
-    String prometheusBinary = MariaDbServer.which("prometheus");
+    MariaDbServer.which("prometheus"); // fails early when Prometheus is missing
     work = Files.createTempDirectory("vmwatch-remote-read-it-");
     db = MariaDbServer.start();
     archiver = new ArchiverFixture(db, WriteAuth.none(), MAX_SERIES, MAX_SAMPLES);
@@ -119,28 +118,19 @@ class RemoteReadIT {
       assertEquals(204, archiver.write(RemoteWriteEncoder.snappy(new WriteRequest(List.of(s)))));
     }
 
-    prometheusPort = MariaDbServer.freePort();
-    Files.writeString(
-        work.resolve("prometheus.yml"),
-        String.join(
-            "\n",
-            "global:",
-            "  scrape_interval: 15s",
-            "remote_read:",
-            "  - url: " + archiver.baseUrl() + "/api/v1/read",
-            "    read_recent: false",
-            "    remote_timeout: 30s",
-            ""));
     prometheus =
-        new ProcessBuilder(
-                prometheusBinary,
-                "--config.file=" + work.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + work.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + prometheusPort)
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("prometheus.log").toFile())
-            .start();
-    waitForPrometheus();
+        PrometheusServer.start(
+            work,
+            MariaDbServer.freePort(),
+            String.join(
+                "\n",
+                "global:",
+                "  scrape_interval: 15s",
+                "remote_read:",
+                "  - url: " + archiver.baseUrl() + "/api/v1/read",
+                "    read_recent: false",
+                "    remote_timeout: 30s",
+                ""));
   }
 
   private static TimeSeries series(String name, double[] values, String... labels) {
@@ -168,10 +158,7 @@ class RemoteReadIT {
   @AfterAll
   static void stop() throws Exception {
     if (prometheus != null) {
-      prometheus.destroy();
-      if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
-        prometheus.destroyForcibly();
-      }
+      prometheus.close();
     }
     for (ArchiverFixture a : new ArchiverFixture[] {guarded, archiver}) {
       if (a != null) {
@@ -635,44 +622,10 @@ class RemoteReadIT {
   }
 
   private static JsonNode get(String path) throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort + path))
-                .timeout(Duration.ofSeconds(60))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = prometheus.get(path);
     if (response.statusCode() != 200) {
       throw new IOException(path + " answered " + response.statusCode() + ": " + response.body());
     }
     return JSON.readTree(response.body());
-  }
-
-  private static void waitForPrometheus() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      if (!prometheus.isAlive()) {
-        throw new IllegalStateException(
-            "prometheus exited: " + Files.readString(work.resolve("prometheus.log")));
-      }
-      try {
-        HttpResponse<String> ready =
-            HTTP.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + prometheusPort + "/-/ready"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (ready.statusCode() == 200) {
-          return;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "prometheus not ready within 60 s: "
-                + Files.readString(work.resolve("prometheus.log")));
-      }
-      Thread.sleep(300);
-    }
   }
 }

@@ -9,6 +9,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import io.vmwatch.archiver.ArchiverFixture;
 import io.vmwatch.archiver.MariaDbServer;
+import io.vmwatch.archiver.PrometheusServer;
 import io.vmwatch.archiver.chunk.ChunkedFrames;
 import io.vmwatch.archiver.chunk.XorChunk;
 import io.vmwatch.archiver.chunk.XorChunkIterator;
@@ -22,7 +23,6 @@ import io.vmwatch.archiver.storage.Ingester;
 import io.vmwatch.archiver.storage.SampleWriter;
 import io.vmwatch.archiver.storage.SeriesDirectory;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -76,8 +75,7 @@ class CompactionIT {
   private static Ingester ingester;
   private static ArchiverFixture archiver;
   private static Path work;
-  private static Process prometheus;
-  private static int prometheusPort;
+  private static PrometheusServer prometheus;
   private static long today;
 
   /** Per series (its PromQL selector): every written timestamp and value. */
@@ -91,7 +89,7 @@ class CompactionIT {
 
   @BeforeAll
   static void start() throws Exception {
-    String prometheusBinary = MariaDbServer.which("prometheus");
+    MariaDbServer.which("prometheus"); // fails early when Prometheus is missing
     work = Files.createTempDirectory("vmwatch-compaction-it-");
     db = MariaDbServer.start();
     database = new Database(db.jdbcUrl(), MariaDbServer.USER, db.password(), 4);
@@ -143,7 +141,13 @@ class CompactionIT {
     }
     new RollupJob(database.jdbi()).run(now);
     archiver = new ArchiverFixture(db, WriteAuth.none());
-    prometheusPort = startPrometheus(prometheusBinary);
+    prometheus =
+        PrometheusServer.start(
+            work,
+            MariaDbServer.freePort(),
+            "remote_read:\n  - url: "
+                + archiver.baseUrl()
+                + "/api/v1/read\n    read_recent: false\n    remote_timeout: 60s\n");
     for (String promql : List.of(RATE, AVG)) {
       BEFORE.put(
           promql,
@@ -154,10 +158,7 @@ class CompactionIT {
   @AfterAll
   static void stop() throws Exception {
     if (prometheus != null) {
-      prometheus.destroy();
-      if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
-        prometheus.destroyForcibly();
-      }
+      prometheus.close();
     }
     if (archiver != null) {
       archiver.close();
@@ -680,54 +681,6 @@ class CompactionIT {
     }
   }
 
-  private static int startPrometheus(String binary) throws Exception {
-    int port = MariaDbServer.freePort();
-    Files.writeString(
-        work.resolve("prometheus.yml"),
-        "remote_read:\n  - url: "
-            + archiver.baseUrl()
-            + "/api/v1/read\n    read_recent: false\n    remote_timeout: 60s\n");
-    prometheus =
-        new ProcessBuilder(
-                binary,
-                "--config.file=" + work.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + work.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true)
-            .redirectOutput(work.resolve("prometheus.log").toFile())
-            .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      assertTrue(prometheus.isAlive(), () -> log("prometheus exited"));
-      try {
-        if (prometheusGet(port, "/-/ready").statusCode() == 200) {
-          return port;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      assertTrue(System.nanoTime() < deadline, () -> log("prometheus not ready within 60 s"));
-      Thread.sleep(300);
-    }
-  }
-
-  private static String log(String what) {
-    try {
-      return what + ": " + Files.readString(work.resolve("prometheus.log"));
-    } catch (IOException e) {
-      return what;
-    }
-  }
-
-  private static HttpResponse<String> prometheusGet(int port, String path)
-      throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(60))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
   private static JsonNode query(String promql, long timeMs) throws Exception {
     return promQl("/api/v1/query?query=" + encode(promql) + "&time=" + timeMs / 1000.0);
   }
@@ -745,7 +698,7 @@ class CompactionIT {
 
   /** A successful answer's data, without warnings. */
   private static JsonNode promQl(String path) throws Exception {
-    HttpResponse<String> response = prometheusGet(prometheusPort, path);
+    HttpResponse<String> response = prometheus.get(path);
     JsonNode answer = JSON.readTree(response.body());
     assertEquals("success", answer.path("status").asText(), response.body());
     assertTrue(answer.path("warnings").isMissingNode(), response.body());
