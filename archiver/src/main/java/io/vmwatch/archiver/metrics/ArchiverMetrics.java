@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -40,31 +41,35 @@ public final class ArchiverMetrics {
       histogram(
           "vmwatch.archiver.batch.duration",
           "Time to resolve series and commit the samples of one write request");
-  private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Timer> requestDurations = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Counter> maintenanceErrors = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Counter> rejectedRequests = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Timer> readDurations = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Counter> rejectedReads = new ConcurrentHashMap<>();
+  private final Labelled<Counter> rejected =
+      counters("vmwatch.archiver.samples.rejected", "Samples not stored, by reason", "reason")
+          .with("native_histogram", "label_too_long");
+  private final Labelled<Timer> requestDurations =
+      histograms("vmwatch.archiver.request.duration", "Write requests by HTTP status", "code");
+  private final Labelled<Counter> maintenanceErrors =
+      counters("vmwatch.archiver.maintenance.errors", "Failed retention or rollup runs", "job");
+  private final Labelled<Counter> rejectedRequests =
+      counters("vmwatch.archiver.requests.rejected", "Requests refused whole, by reason", "reason")
+          .with(
+              "malformed",
+              "too_large",
+              "busy",
+              "data",
+              "constraint",
+              "no_partition",
+              "packet_too_large");
+  private final Labelled<Timer> readDurations =
+      histograms("vmwatch.archiver.read.request.duration", "Remote reads by HTTP status", "code");
+  private final Labelled<Counter> rejectedReads =
+      counters(
+              "vmwatch.archiver.read.requests.rejected",
+              "Remote reads refused or failed, by reason",
+              "reason")
+          .with(READ_REJECTION_REASONS);
   private final Counter readSeries =
       counter("vmwatch.archiver.read.series", "Series returned by remote reads");
   private final Counter readSamples =
       counter("vmwatch.archiver.read.samples", "Samples returned by remote reads");
-
-  public ArchiverMetrics() {
-    for (String reason : new String[] {"native_histogram", "label_too_long"}) {
-      rejectedCounter(reason);
-    }
-    for (String reason :
-        new String[] {
-          "malformed", "too_large", "busy", "data", "constraint", "no_partition", "packet_too_large"
-        }) {
-      rejectedRequestCounter(reason);
-    }
-    for (String reason : READ_REJECTION_REASONS) {
-      rejectedReadCounter(reason);
-    }
-  }
 
   /** Why a remote read is refused: each a value of _read_requests_rejected_total{reason}. */
   static final String[] READ_REJECTION_REASONS = {
@@ -81,31 +86,11 @@ public final class ArchiverMetrics {
 
   /** A remote read refused or failed, by reason. */
   public void readRejected(String reason) {
-    rejectedReadCounter(reason).increment();
-  }
-
-  private Counter rejectedReadCounter(String reason) {
-    return rejectedReads.computeIfAbsent(
-        reason,
-        r ->
-            counter(
-                "vmwatch.archiver.read.requests.rejected",
-                "Remote reads refused or failed, by reason",
-                "reason",
-                r));
+    rejectedReads.of(reason).increment();
   }
 
   public void readRequest(int code, Duration duration) {
-    readDurations
-        .computeIfAbsent(
-            Integer.toString(code),
-            c ->
-                histogram(
-                    "vmwatch.archiver.read.request.duration",
-                    "Remote reads by HTTP status",
-                    "code",
-                    c))
-        .record(duration);
+    readDurations.of(Integer.toString(code)).record(duration);
   }
 
   /** A remote read answered: the series and samples it returned. */
@@ -119,18 +104,7 @@ public final class ArchiverMetrics {
    * good.
    */
   public void requestRejected(String reason) {
-    rejectedRequestCounter(reason).increment();
-  }
-
-  private Counter rejectedRequestCounter(String reason) {
-    return rejectedRequests.computeIfAbsent(
-        reason,
-        r ->
-            counter(
-                "vmwatch.archiver.requests.rejected",
-                "Requests refused whole, by reason",
-                "reason",
-                r));
+    rejectedRequests.of(reason).increment();
   }
 
   public void seriesCacheSize(Supplier<Number> size) {
@@ -158,7 +132,7 @@ public final class ArchiverMetrics {
   }
 
   public void rejected(String reason, long samples) {
-    rejectedCounter(reason).increment(samples);
+    rejected.of(reason).increment(samples);
   }
 
   public void dbError() {
@@ -170,29 +144,11 @@ public final class ArchiverMetrics {
   }
 
   public void request(int code, Duration duration) {
-    requestDurations
-        .computeIfAbsent(
-            Integer.toString(code),
-            c ->
-                histogram(
-                    "vmwatch.archiver.request.duration",
-                    "Write requests by HTTP status",
-                    "code",
-                    c))
-        .record(duration);
+    requestDurations.of(Integer.toString(code)).record(duration);
   }
 
   public void maintenanceError(String job) {
-    maintenanceErrors
-        .computeIfAbsent(
-            job,
-            j ->
-                counter(
-                    "vmwatch.archiver.maintenance.errors",
-                    "Failed retention or rollup runs",
-                    "job",
-                    j))
-        .increment();
+    maintenanceErrors.of(job).increment();
   }
 
   public String scrape() {
@@ -278,14 +234,6 @@ public final class ArchiverMetrics {
     staleSeriesRemoved.increment(series);
   }
 
-  private Counter rejectedCounter(String reason) {
-    return rejected.computeIfAbsent(
-        reason,
-        r ->
-            counter(
-                "vmwatch.archiver.samples.rejected", "Samples not stored, by reason", "reason", r));
-  }
-
   /** A counter; tags are name, value pairs. */
   private Counter counter(String name, String help, String... tags) {
     return Counter.builder(name).description(help).tags(tags).register(registry);
@@ -298,5 +246,37 @@ public final class ArchiverMetrics {
         .tags(tags)
         .publishPercentileHistogram()
         .register(registry);
+  }
+
+  /** Counters with one label; each value's counter is registered on its first use. */
+  private Labelled<Counter> counters(String name, String help, String label) {
+    return new Labelled<>(value -> counter(name, help, label, value));
+  }
+
+  /** Histogram timers with one label; each value's timer is registered on its first use. */
+  private Labelled<Timer> histograms(String name, String help, String label) {
+    return new Labelled<>(value -> histogram(name, help, label, value));
+  }
+
+  /** A metric with one label: a child per label value, registered by {@code register}. */
+  private static final class Labelled<M> {
+    private final ConcurrentMap<String, M> children = new ConcurrentHashMap<>();
+    private final Function<String, M> register;
+
+    Labelled(Function<String, M> register) {
+      this.register = register;
+    }
+
+    /** Registers these values now, so that they are scraped as 0 before their first use. */
+    Labelled<M> with(String... values) {
+      for (String value : values) {
+        of(value);
+      }
+      return this;
+    }
+
+    M of(String value) {
+      return children.computeIfAbsent(value, register);
+    }
   }
 }
