@@ -1,10 +1,11 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.enumValue;
-import static io.vmwatch.archiver.codec.ProtobufFields.int64;
+import static io.vmwatch.archiver.codec.ProtobufFields.ENUM;
+import static io.vmwatch.archiver.codec.ProtobufFields.INT64;
+import static io.vmwatch.archiver.codec.ProtobufFields.STRING;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
+import static io.vmwatch.archiver.codec.ProtobufFields.scalar;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
-import static io.vmwatch.archiver.codec.ProtobufFields.string;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
@@ -76,7 +77,7 @@ public final class RemoteReadDecoder {
               }
               in.popLimit(limit);
             } else {
-              accepted.add(enumValue(in, tag, "ReadRequest.accepted_response_types"));
+              accepted.add(scalar(in, tag, "ReadRequest.accepted_response_types", ENUM));
             }
           }
           default -> skipUnknown(in, tag);
@@ -96,8 +97,8 @@ public final class RemoteReadDecoder {
     List<LabelMatcher> matchers = new ArrayList<>();
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case QUERY_START_TIMESTAMP_MS -> start = int64(in, tag, "Query.start_timestamp_ms");
-        case QUERY_END_TIMESTAMP_MS -> end = int64(in, tag, "Query.end_timestamp_ms");
+        case QUERY_START_TIMESTAMP_MS -> start = scalar(in, tag, "Query.start_timestamp_ms", INT64);
+        case QUERY_END_TIMESTAMP_MS -> end = scalar(in, tag, "Query.end_timestamp_ms", INT64);
         case QUERY_MATCHERS ->
             matchers.add(message(in, tag, "Query.matchers", RemoteReadDecoder::readMatcher));
         default -> skipUnknown(in, tag);
@@ -113,9 +114,9 @@ public final class RemoteReadDecoder {
     String value = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case MATCHER_TYPE -> type = enumValue(in, tag, "LabelMatcher.type");
-        case MATCHER_NAME -> name = string(in, tag, "LabelMatcher.name");
-        case MATCHER_VALUE -> value = string(in, tag, "LabelMatcher.value");
+        case MATCHER_TYPE -> type = scalar(in, tag, "LabelMatcher.type", ENUM);
+        case MATCHER_NAME -> name = scalar(in, tag, "LabelMatcher.name", STRING);
+        case MATCHER_VALUE -> value = scalar(in, tag, "LabelMatcher.value", STRING);
         default -> skipUnknown(in, tag);
       }
     }

@@ -1,11 +1,12 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.double64;
-import static io.vmwatch.archiver.codec.ProtobufFields.int64;
+import static io.vmwatch.archiver.codec.ProtobufFields.DOUBLE;
+import static io.vmwatch.archiver.codec.ProtobufFields.INT64;
+import static io.vmwatch.archiver.codec.ProtobufFields.STRING;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.requireWireType;
+import static io.vmwatch.archiver.codec.ProtobufFields.scalar;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
-import static io.vmwatch.archiver.codec.ProtobufFields.string;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -203,8 +204,8 @@ public final class RemoteWriteDecoder {
     String value = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case LABEL_NAME -> name = string(in, tag, "Label.name");
-        case LABEL_VALUE -> value = string(in, tag, "Label.value");
+        case LABEL_NAME -> name = scalar(in, tag, "Label.name", STRING);
+        case LABEL_VALUE -> value = scalar(in, tag, "Label.value", STRING);
         default -> skipUnknown(in, tag);
       }
     }
@@ -290,8 +291,8 @@ public final class RemoteWriteDecoder {
       long timestamp = 0;
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         switch (WireFormat.getTagFieldNumber(tag)) {
-          case SAMPLE_VALUE -> value = double64(in, tag, "Sample.value");
-          case SAMPLE_TIMESTAMP -> timestamp = int64(in, tag, "Sample.timestamp");
+          case SAMPLE_VALUE -> value = scalar(in, tag, "Sample.value", DOUBLE);
+          case SAMPLE_TIMESTAMP -> timestamp = scalar(in, tag, "Sample.timestamp", INT64);
           default -> skipUnknown(in, tag);
         }
       }
