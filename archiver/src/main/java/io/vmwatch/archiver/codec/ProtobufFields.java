@@ -17,6 +17,21 @@ final class ProtobufFields {
     T read(CodedInputStream in) throws IOException, MalformedRequestException, X;
   }
 
+  /**
+   * A whole request body holding one {@code message}, read by {@code reader}; a body that is not
+   * valid protobuf is malformed.
+   */
+  static <T, X extends Exception> T body(
+      byte[] protobuf, String message, MessageReader<T, X> reader)
+      throws MalformedRequestException, X {
+    try {
+      return reader.read(CodedInputStream.newInstance(protobuf));
+    } catch (IOException e) {
+      throw new MalformedRequestException(
+          "body is not a protobuf " + message + ": " + e.getMessage(), e);
+    }
+  }
+
   /** An embedded message (length-delimited), read by {@code reader} within its length. */
   static <T, X extends Exception> T message(
       CodedInputStream in, int tag, String field, MessageReader<T, X> reader)

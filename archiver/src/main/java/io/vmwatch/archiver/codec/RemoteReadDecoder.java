@@ -3,6 +3,7 @@ package io.vmwatch.archiver.codec;
 import static io.vmwatch.archiver.codec.ProtobufFields.ENUM;
 import static io.vmwatch.archiver.codec.ProtobufFields.INT64;
 import static io.vmwatch.archiver.codec.ProtobufFields.STRING;
+import static io.vmwatch.archiver.codec.ProtobufFields.body;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.scalar;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
@@ -41,51 +42,49 @@ public final class RemoteReadDecoder {
   private static final int MATCHER_NAME = 2;
   private static final int MATCHER_VALUE = 3;
 
-  private final RemoteWriteDecoder snappy;
+  private final long maxDecodedBytes;
+  private final long heapBudgetBytes;
 
   /**
    * Bodies decode to at most maxDecodedBytes, and body plus decoded body fit in heapBudgetBytes.
    */
   public RemoteReadDecoder(long maxDecodedBytes, long heapBudgetBytes) {
-    this.snappy =
-        new RemoteWriteDecoder(
-            new RemoteWriteDecoder.Limits(
-                maxDecodedBytes, Long.MAX_VALUE, Long.MAX_VALUE, heapBudgetBytes));
+    this.maxDecodedBytes = maxDecodedBytes;
+    this.heapBudgetBytes = heapBudgetBytes;
   }
 
   /** Both steps: snappy, then protobuf. */
   public ReadRequest decodeBody(byte[] compressed)
       throws MalformedRequestException, TooLargeException {
-    return decode(snappy.uncompress(compressed));
+    return decode(SnappyBody.uncompress(compressed, maxDecodedBytes, heapBudgetBytes));
   }
 
   /** Decodes an uncompressed protobuf ReadRequest. */
   public ReadRequest decode(byte[] protobuf) throws MalformedRequestException {
-    CodedInputStream in = CodedInputStream.newInstance(protobuf);
+    return body(protobuf, "ReadRequest", RemoteReadDecoder::readReadRequest);
+  }
+
+  private static ReadRequest readReadRequest(CodedInputStream in)
+      throws IOException, MalformedRequestException {
     List<ReadRequest.Query> queries = new ArrayList<>();
     List<Integer> accepted = new ArrayList<>();
-    try {
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        switch (WireFormat.getTagFieldNumber(tag)) {
-          case READ_REQUEST_QUERIES ->
-              queries.add(message(in, tag, "ReadRequest.queries", RemoteReadDecoder::readQuery));
-          case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
-            if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-              int limit = in.pushLimit(in.readRawVarint32());
-              while (in.getBytesUntilLimit() > 0) {
-                accepted.add(in.readEnum());
-              }
-              in.popLimit(limit);
-            } else {
-              accepted.add(scalar(in, tag, "ReadRequest.accepted_response_types", ENUM));
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (WireFormat.getTagFieldNumber(tag)) {
+        case READ_REQUEST_QUERIES ->
+            queries.add(message(in, tag, "ReadRequest.queries", RemoteReadDecoder::readQuery));
+        case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
+          if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int limit = in.pushLimit(in.readRawVarint32());
+            while (in.getBytesUntilLimit() > 0) {
+              accepted.add(in.readEnum());
             }
+            in.popLimit(limit);
+          } else {
+            accepted.add(scalar(in, tag, "ReadRequest.accepted_response_types", ENUM));
           }
-          default -> skipUnknown(in, tag);
         }
+        default -> skipUnknown(in, tag);
       }
-    } catch (IOException e) {
-      throw new MalformedRequestException(
-          "body is not a protobuf ReadRequest: " + e.getMessage(), e);
     }
     return new ReadRequest(List.copyOf(queries), List.copyOf(accepted));
   }
