@@ -42,21 +42,19 @@ public final class RemoteReadDecoder {
   private static final int MATCHER_NAME = 2;
   private static final int MATCHER_VALUE = 3;
 
-  private final long maxDecodedBytes;
-  private final long heapBudgetBytes;
+  private final SnappyBody snappy;
 
   /**
    * Bodies decode to at most maxDecodedBytes, and body plus decoded body fit in heapBudgetBytes.
    */
   public RemoteReadDecoder(long maxDecodedBytes, long heapBudgetBytes) {
-    this.maxDecodedBytes = maxDecodedBytes;
-    this.heapBudgetBytes = heapBudgetBytes;
+    this.snappy = new SnappyBody(maxDecodedBytes, heapBudgetBytes);
   }
 
   /** Both steps: snappy, then protobuf. */
   public ReadRequest decodeBody(byte[] compressed)
       throws MalformedRequestException, TooLargeException {
-    return decode(SnappyBody.uncompress(compressed, maxDecodedBytes, heapBudgetBytes));
+    return decode(snappy.uncompress(compressed));
   }
 
   /** Decodes an uncompressed protobuf ReadRequest. */

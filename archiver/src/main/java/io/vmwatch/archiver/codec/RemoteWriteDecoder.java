@@ -73,6 +73,7 @@ public final class RemoteWriteDecoder {
   }
 
   private final Limits limits;
+  private final SnappyBody snappy;
 
   public RemoteWriteDecoder(long maxDecodedBytes) {
     this(Limits.decodedOnly(maxDecodedBytes));
@@ -80,6 +81,7 @@ public final class RemoteWriteDecoder {
 
   public RemoteWriteDecoder(Limits limits) {
     this.limits = limits;
+    this.snappy = new SnappyBody(limits.maxDecodedBytes(), limits.heapBudgetBytes());
   }
 
   public Limits limits() {
@@ -118,8 +120,7 @@ public final class RemoteWriteDecoder {
   /** Both steps: snappy, then protobuf. */
   public WriteRequest decodeBody(byte[] compressed)
       throws MalformedRequestException, TooLargeException {
-    byte[] protobuf =
-        SnappyBody.uncompress(compressed, limits.maxDecodedBytes(), limits.heapBudgetBytes());
+    byte[] protobuf = snappy.uncompress(compressed);
     return decode(protobuf, (long) compressed.length + protobuf.length);
   }
 

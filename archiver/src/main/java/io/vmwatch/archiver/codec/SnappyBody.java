@@ -4,15 +4,12 @@ import java.io.IOException;
 import org.xerial.snappy.Snappy;
 
 /**
- * Uncompresses a request body in snappy block format, as remote write and remote read send it,
- * after checking its announced size: above {@code maxDecodedBytes}, or with body and decoded body
- * together above {@code heapBudgetBytes}, it is refused before any memory is taken for it.
+ * A request body in snappy block format, as remote write and remote read send it, and its limits: a
+ * body whose announced size is above {@code maxDecodedBytes}, or whose body and decoded body
+ * together are above {@code heapBudgetBytes}, is refused before any memory is taken for it.
  */
-final class SnappyBody {
-  private SnappyBody() {}
-
-  static byte[] uncompress(byte[] compressed, long maxDecodedBytes, long heapBudgetBytes)
-      throws MalformedRequestException, TooLargeException {
+record SnappyBody(long maxDecodedBytes, long heapBudgetBytes) {
+  byte[] uncompress(byte[] compressed) throws MalformedRequestException, TooLargeException {
     if (compressed.length == 0) {
       throw new MalformedRequestException("empty body");
     }
