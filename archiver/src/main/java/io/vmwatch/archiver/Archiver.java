@@ -15,6 +15,7 @@ import io.vmwatch.archiver.maintenance.RollupJob;
 import io.vmwatch.archiver.maintenance.ShortLockDdl;
 import io.vmwatch.archiver.maintenance.StaleSeriesRemoval;
 import io.vmwatch.archiver.metrics.ArchiverMetrics;
+import io.vmwatch.archiver.metrics.ArchiverMetrics.Count;
 import io.vmwatch.archiver.storage.Database;
 import io.vmwatch.archiver.storage.Ingester;
 import io.vmwatch.archiver.storage.RemoteReader;
@@ -47,9 +48,16 @@ public final class Archiver implements AutoCloseable {
         new Database(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dbPoolSize());
     SeriesDirectory directory =
         new SeriesDirectory(
-            database.jdbi(), config.seriesCacheMaxEntries(), clock, metrics::databaseChanged);
+            database.jdbi(),
+            config.seriesCacheMaxEntries(),
+            clock,
+            () -> metrics.count(Count.DATABASE_CHANGES, 1));
     ShortLockDdl ddl =
-        new ShortLockDdl(config.ddlLockWait(), 5, Duration.ofSeconds(1), metrics::ddlLockTimeout);
+        new ShortLockDdl(
+            config.ddlLockWait(),
+            5,
+            Duration.ofSeconds(1),
+            () -> metrics.count(Count.DDL_LOCK_TIMEOUTS, 1));
     BiFunction<String, Duration, PartitionMaintenance> partitions =
         (table, retention) ->
             new PartitionMaintenance(

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -145,13 +146,12 @@ public final class Flags {
       throws FlagException {
     Map<String, String> values = values(args);
     String password = password(values.get("db.password-file"), environment);
-    Duration requestTimeout = duration("web.request-timeout", values);
-    if (requestTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new FlagException(
-          "--web.request-timeout '"
-              + values.get("web.request-timeout")
-              + "' is below 1s, the resolution of the HTTP server's timer");
-    }
+    Duration requestTimeout =
+        duration(
+            "web.request-timeout",
+            values,
+            d -> d.compareTo(Duration.ofSeconds(1)) >= 0,
+            "is below 1s, the resolution of the HTTP server's timer");
     ArchiverConfig config =
         new ArchiverConfig(
             address(values.get("web.listen-address")),
@@ -177,8 +177,16 @@ public final class Flags {
             positiveInt("retention.partitions-ahead", values),
             duration("retention.interval", values),
             duration("rollup.interval", values),
-            lockWait(values),
-            compactAfter(values));
+            duration(
+                "retention.lock-wait",
+                values,
+                d -> d.toMillis() % 1000 == 0 && d.toSeconds() <= 3600,
+                "must be whole seconds between 1s and 1h (MySQL's lock_wait_timeout is in seconds)"),
+            duration(
+                "compact.after",
+                values,
+                d -> d.compareTo(Duration.ofHours(1)) >= 0,
+                "must be at least 1h (a day is compacted once all of it is older)"));
     requireHeap(config, Runtime.getRuntime().maxMemory());
     return config;
   }
@@ -349,24 +357,13 @@ public final class Flags {
     return d;
   }
 
-  private static Duration compactAfter(Map<String, String> values) throws FlagException {
-    Duration d = duration("compact.after", values);
-    if (d.compareTo(Duration.ofHours(1)) < 0) {
-      throw new FlagException(
-          "--compact.after '"
-              + values.get("compact.after")
-              + "' must be at least 1h (a day is compacted once all of it is older)");
-    }
-    return d;
-  }
-
-  private static Duration lockWait(Map<String, String> values) throws FlagException {
-    Duration d = duration("retention.lock-wait", values);
-    if (d.toMillis() % 1000 != 0 || d.toSeconds() > 3600) {
-      throw new FlagException(
-          "--retention.lock-wait '"
-              + values.get("retention.lock-wait")
-              + "' must be whole seconds between 1s and 1h (MySQL's lock_wait_timeout is in seconds)");
+  /** A positive duration that {@code valid} accepts; else an error naming {@code requirement}. */
+  private static Duration duration(
+      String name, Map<String, String> values, Predicate<Duration> valid, String requirement)
+      throws FlagException {
+    Duration d = duration(name, values);
+    if (!valid.test(d)) {
+      throw new FlagException("--" + name + " '" + values.get(name) + "' " + requirement);
     }
     return d;
   }

@@ -1,5 +1,8 @@
 package io.vmwatch.archiver.codec;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -23,22 +26,22 @@ public record LabelMatcher(Type type, String name, String value, Pattern pattern
     NRE
   }
 
-  private static final Map<String, String> POSIX_CLASSES =
-      Map.ofEntries(
-          Map.entry("alnum", "\\p{Alnum}"),
-          Map.entry("alpha", "\\p{Alpha}"),
-          Map.entry("ascii", "\\p{ASCII}"),
-          Map.entry("blank", "\\p{Blank}"),
-          Map.entry("cntrl", "\\p{Cntrl}"),
-          Map.entry("digit", "\\p{Digit}"),
-          Map.entry("graph", "\\p{Graph}"),
-          Map.entry("lower", "\\p{Lower}"),
-          Map.entry("print", "\\p{Print}"),
-          Map.entry("punct", "\\p{Punct}"),
-          Map.entry("space", "\\p{Space}"),
-          Map.entry("upper", "\\p{Upper}"),
-          Map.entry("word", "\\w"),
-          Map.entry("xdigit", "\\p{XDigit}"));
+  /**
+   * The POSIX classes of RE2's bracket expressions: {@code [:name:]} is Java's {@code \p{Name}},
+   * the name lower-cased; {@code [:word:]} is {@code \w}.
+   */
+  private static final Map<String, String> POSIX_CLASSES = posixClasses();
+
+  private static Map<String, String> posixClasses() {
+    Map<String, String> classes = new HashMap<>(Map.of("word", "\\w"));
+    for (String java :
+        List.of(
+            "Alnum", "Alpha", "ASCII", "Blank", "Cntrl", "Digit", "Graph", "Lower", "Print",
+            "Punct", "Space", "Upper", "XDigit")) {
+      classes.put(java.toLowerCase(Locale.ROOT), "\\p{" + java + "}");
+    }
+    return Map.copyOf(classes);
+  }
 
   /**
    * A matcher of the given type; a regular expression that does not compile is a malformed request.

@@ -17,6 +17,21 @@ final class ProtobufFields {
     T read(CodedInputStream in) throws IOException, MalformedRequestException, X;
   }
 
+  /**
+   * A whole request body holding one {@code message}, read by {@code reader}; a body that is not
+   * valid protobuf is malformed.
+   */
+  static <T, X extends Exception> T body(
+      byte[] protobuf, String message, MessageReader<T, X> reader)
+      throws MalformedRequestException, X {
+    try {
+      return reader.read(CodedInputStream.newInstance(protobuf));
+    } catch (IOException e) {
+      throw new MalformedRequestException(
+          "body is not a protobuf " + message + ": " + e.getMessage(), e);
+    }
+  }
+
   /** An embedded message (length-delimited), read by {@code reader} within its length. */
   static <T, X extends Exception> T message(
       CodedInputStream in, int tag, String field, MessageReader<T, X> reader)
@@ -28,32 +43,34 @@ final class ProtobufFields {
     return message;
   }
 
-  /** A varint field read as int64. */
-  static long int64(CodedInputStream in, int tag, String field)
-      throws IOException, MalformedRequestException {
-    requireWireType(tag, WireFormat.WIRETYPE_VARINT, field);
-    return in.readInt64();
+  /** Reads a value of a scalar type once its wire type is checked. */
+  @FunctionalInterface
+  interface ValueReader<T> {
+    T read(CodedInputStream in) throws IOException;
   }
 
-  /** A varint field read as an enum number. */
-  static int enumValue(CodedInputStream in, int tag, String field)
-      throws IOException, MalformedRequestException {
-    requireWireType(tag, WireFormat.WIRETYPE_VARINT, field);
-    return in.readEnum();
-  }
+  /** A scalar field type of the .proto language: its wire type and how its value is read. */
+  record Scalar<T>(int wireType, ValueReader<T> reader) {}
 
-  /** A fixed64 field read as a double. */
-  static double double64(CodedInputStream in, int tag, String field)
-      throws IOException, MalformedRequestException {
-    requireWireType(tag, WireFormat.WIRETYPE_FIXED64, field);
-    return in.readDouble();
-  }
+  static final Scalar<Long> INT64 =
+      new Scalar<>(WireFormat.WIRETYPE_VARINT, CodedInputStream::readInt64);
 
-  /** A length-delimited field read as a string, refused unless valid UTF-8. */
-  static String string(CodedInputStream in, int tag, String field)
+  /** An enum's number. */
+  static final Scalar<Integer> ENUM =
+      new Scalar<>(WireFormat.WIRETYPE_VARINT, CodedInputStream::readEnum);
+
+  static final Scalar<Double> DOUBLE =
+      new Scalar<>(WireFormat.WIRETYPE_FIXED64, CodedInputStream::readDouble);
+
+  /** Refused unless valid UTF-8. */
+  static final Scalar<String> STRING =
+      new Scalar<>(WireFormat.WIRETYPE_LENGTH_DELIMITED, CodedInputStream::readStringRequireUtf8);
+
+  /** A field of a scalar type, refused when it was sent with another wire type. */
+  static <T> T scalar(CodedInputStream in, int tag, String field, Scalar<T> type)
       throws IOException, MalformedRequestException {
-    requireWireType(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
-    return in.readStringRequireUtf8();
+    requireWireType(tag, type.wireType(), field);
+    return type.reader().read(in);
   }
 
   /** Skips a field this decoder does not know, as protobuf requires. */

@@ -1,10 +1,12 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.enumValue;
-import static io.vmwatch.archiver.codec.ProtobufFields.int64;
+import static io.vmwatch.archiver.codec.ProtobufFields.ENUM;
+import static io.vmwatch.archiver.codec.ProtobufFields.INT64;
+import static io.vmwatch.archiver.codec.ProtobufFields.STRING;
+import static io.vmwatch.archiver.codec.ProtobufFields.body;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
+import static io.vmwatch.archiver.codec.ProtobufFields.scalar;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
-import static io.vmwatch.archiver.codec.ProtobufFields.string;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
@@ -40,16 +42,13 @@ public final class RemoteReadDecoder {
   private static final int MATCHER_NAME = 2;
   private static final int MATCHER_VALUE = 3;
 
-  private final RemoteWriteDecoder snappy;
+  private final SnappyBody snappy;
 
   /**
    * Bodies decode to at most maxDecodedBytes, and body plus decoded body fit in heapBudgetBytes.
    */
   public RemoteReadDecoder(long maxDecodedBytes, long heapBudgetBytes) {
-    this.snappy =
-        new RemoteWriteDecoder(
-            new RemoteWriteDecoder.Limits(
-                maxDecodedBytes, Long.MAX_VALUE, Long.MAX_VALUE, heapBudgetBytes));
+    this.snappy = new SnappyBody(maxDecodedBytes, heapBudgetBytes);
   }
 
   /** Both steps: snappy, then protobuf. */
@@ -60,31 +59,30 @@ public final class RemoteReadDecoder {
 
   /** Decodes an uncompressed protobuf ReadRequest. */
   public ReadRequest decode(byte[] protobuf) throws MalformedRequestException {
-    CodedInputStream in = CodedInputStream.newInstance(protobuf);
+    return body(protobuf, "ReadRequest", RemoteReadDecoder::readReadRequest);
+  }
+
+  private static ReadRequest readReadRequest(CodedInputStream in)
+      throws IOException, MalformedRequestException {
     List<ReadRequest.Query> queries = new ArrayList<>();
     List<Integer> accepted = new ArrayList<>();
-    try {
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        switch (WireFormat.getTagFieldNumber(tag)) {
-          case READ_REQUEST_QUERIES ->
-              queries.add(message(in, tag, "ReadRequest.queries", RemoteReadDecoder::readQuery));
-          case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
-            if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-              int limit = in.pushLimit(in.readRawVarint32());
-              while (in.getBytesUntilLimit() > 0) {
-                accepted.add(in.readEnum());
-              }
-              in.popLimit(limit);
-            } else {
-              accepted.add(enumValue(in, tag, "ReadRequest.accepted_response_types"));
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      switch (WireFormat.getTagFieldNumber(tag)) {
+        case READ_REQUEST_QUERIES ->
+            queries.add(message(in, tag, "ReadRequest.queries", RemoteReadDecoder::readQuery));
+        case READ_REQUEST_ACCEPTED_RESPONSE_TYPES -> {
+          if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            int limit = in.pushLimit(in.readRawVarint32());
+            while (in.getBytesUntilLimit() > 0) {
+              accepted.add(in.readEnum());
             }
+            in.popLimit(limit);
+          } else {
+            accepted.add(scalar(in, tag, "ReadRequest.accepted_response_types", ENUM));
           }
-          default -> skipUnknown(in, tag);
         }
+        default -> skipUnknown(in, tag);
       }
-    } catch (IOException e) {
-      throw new MalformedRequestException(
-          "body is not a protobuf ReadRequest: " + e.getMessage(), e);
     }
     return new ReadRequest(List.copyOf(queries), List.copyOf(accepted));
   }
@@ -96,8 +94,8 @@ public final class RemoteReadDecoder {
     List<LabelMatcher> matchers = new ArrayList<>();
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case QUERY_START_TIMESTAMP_MS -> start = int64(in, tag, "Query.start_timestamp_ms");
-        case QUERY_END_TIMESTAMP_MS -> end = int64(in, tag, "Query.end_timestamp_ms");
+        case QUERY_START_TIMESTAMP_MS -> start = scalar(in, tag, "Query.start_timestamp_ms", INT64);
+        case QUERY_END_TIMESTAMP_MS -> end = scalar(in, tag, "Query.end_timestamp_ms", INT64);
         case QUERY_MATCHERS ->
             matchers.add(message(in, tag, "Query.matchers", RemoteReadDecoder::readMatcher));
         default -> skipUnknown(in, tag);
@@ -113,9 +111,9 @@ public final class RemoteReadDecoder {
     String value = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case MATCHER_TYPE -> type = enumValue(in, tag, "LabelMatcher.type");
-        case MATCHER_NAME -> name = string(in, tag, "LabelMatcher.name");
-        case MATCHER_VALUE -> value = string(in, tag, "LabelMatcher.value");
+        case MATCHER_TYPE -> type = scalar(in, tag, "LabelMatcher.type", ENUM);
+        case MATCHER_NAME -> name = scalar(in, tag, "LabelMatcher.name", STRING);
+        case MATCHER_VALUE -> value = scalar(in, tag, "LabelMatcher.value", STRING);
         default -> skipUnknown(in, tag);
       }
     }

@@ -1,14 +1,15 @@
 package io.vmwatch.archiver.codec;
 
-import static io.vmwatch.archiver.codec.ProtobufFields.double64;
-import static io.vmwatch.archiver.codec.ProtobufFields.int64;
+import static io.vmwatch.archiver.codec.ProtobufFields.DOUBLE;
+import static io.vmwatch.archiver.codec.ProtobufFields.INT64;
+import static io.vmwatch.archiver.codec.ProtobufFields.STRING;
+import static io.vmwatch.archiver.codec.ProtobufFields.body;
 import static io.vmwatch.archiver.codec.ProtobufFields.message;
 import static io.vmwatch.archiver.codec.ProtobufFields.requireWireType;
+import static io.vmwatch.archiver.codec.ProtobufFields.scalar;
 import static io.vmwatch.archiver.codec.ProtobufFields.skipUnknown;
-import static io.vmwatch.archiver.codec.ProtobufFields.string;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.xerial.snappy.Snappy;
 
 /**
  * Decodes a remote-write 1.0 body: snappy block format around a protobuf {@code WriteRequest}.
@@ -73,6 +73,7 @@ public final class RemoteWriteDecoder {
   }
 
   private final Limits limits;
+  private final SnappyBody snappy;
 
   public RemoteWriteDecoder(long maxDecodedBytes) {
     this(Limits.decodedOnly(maxDecodedBytes));
@@ -80,51 +81,11 @@ public final class RemoteWriteDecoder {
 
   public RemoteWriteDecoder(Limits limits) {
     this.limits = limits;
+    this.snappy = new SnappyBody(limits.maxDecodedBytes(), limits.heapBudgetBytes());
   }
 
   public Limits limits() {
     return limits;
-  }
-
-  /** Uncompresses a snappy block; a body whose decoded size is above the limit is refused. */
-  public byte[] uncompress(byte[] compressed) throws MalformedRequestException, TooLargeException {
-    if (compressed.length == 0) {
-      throw new MalformedRequestException("empty body");
-    }
-    int length;
-    try {
-      if (!Snappy.isValidCompressedBuffer(compressed)) {
-        throw new MalformedRequestException("body is not in snappy block format");
-      }
-      length = Snappy.uncompressedLength(compressed);
-    } catch (IOException e) {
-      throw new MalformedRequestException(
-          "body is not in snappy block format: " + e.getMessage(), e);
-    }
-    if (length < 0 || length > limits.maxDecodedBytes()) {
-      throw new TooLargeException(
-          "decoded body of "
-              + Integer.toUnsignedString(length)
-              + " bytes is above the limit of "
-              + limits.maxDecodedBytes()
-              + " bytes");
-    }
-    if (compressed.length + (long) length > limits.heapBudgetBytes()) {
-      throw new TooLargeException(
-          "body and decoded body ("
-              + compressed.length
-              + " + "
-              + length
-              + " bytes) are above the heap budget of a request, "
-              + limits.heapBudgetBytes()
-              + " bytes");
-    }
-    try {
-      return Snappy.uncompress(compressed);
-    } catch (IOException e) {
-      throw new MalformedRequestException(
-          "body is not in snappy block format: " + e.getMessage(), e);
-    }
   }
 
   /** Decodes an uncompressed protobuf WriteRequest. */
@@ -138,24 +99,20 @@ public final class RemoteWriteDecoder {
    */
   private WriteRequest decode(byte[] protobuf, long bytesHeld)
       throws MalformedRequestException, TooLargeException {
-    CodedInputStream in = CodedInputStream.newInstance(protobuf);
-    List<TimeSeries> series = new ArrayList<>();
     Cost cost = new Cost(limits, bytesHeld);
-    try {
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-        if (WireFormat.getTagFieldNumber(tag) == WRITE_REQUEST_TIMESERIES) {
-          cost.series();
-          series.add(message(in, tag, "WriteRequest.timeseries", s -> readTimeSeries(s, cost)));
-        } else {
-          skipUnknown(in, tag);
-        }
+    return body(protobuf, "WriteRequest", in -> readWriteRequest(in, cost));
+  }
+
+  private static WriteRequest readWriteRequest(CodedInputStream in, Cost cost)
+      throws IOException, MalformedRequestException, TooLargeException {
+    List<TimeSeries> series = new ArrayList<>();
+    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      if (WireFormat.getTagFieldNumber(tag) == WRITE_REQUEST_TIMESERIES) {
+        cost.series();
+        series.add(message(in, tag, "WriteRequest.timeseries", s -> readTimeSeries(s, cost)));
+      } else {
+        skipUnknown(in, tag);
       }
-    } catch (InvalidProtocolBufferException e) {
-      throw new MalformedRequestException(
-          "body is not a protobuf WriteRequest: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new MalformedRequestException(
-          "body is not a protobuf WriteRequest: " + e.getMessage(), e);
     }
     return new WriteRequest(List.copyOf(series));
   }
@@ -163,7 +120,7 @@ public final class RemoteWriteDecoder {
   /** Both steps: snappy, then protobuf. */
   public WriteRequest decodeBody(byte[] compressed)
       throws MalformedRequestException, TooLargeException {
-    byte[] protobuf = uncompress(compressed);
+    byte[] protobuf = snappy.uncompress(compressed);
     return decode(protobuf, (long) compressed.length + protobuf.length);
   }
 
@@ -203,8 +160,8 @@ public final class RemoteWriteDecoder {
     String value = "";
     for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case LABEL_NAME -> name = string(in, tag, "Label.name");
-        case LABEL_VALUE -> value = string(in, tag, "Label.value");
+        case LABEL_NAME -> name = scalar(in, tag, "Label.name", STRING);
+        case LABEL_VALUE -> value = scalar(in, tag, "Label.value", STRING);
         default -> skipUnknown(in, tag);
       }
     }
@@ -290,8 +247,8 @@ public final class RemoteWriteDecoder {
       long timestamp = 0;
       for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
         switch (WireFormat.getTagFieldNumber(tag)) {
-          case SAMPLE_VALUE -> value = double64(in, tag, "Sample.value");
-          case SAMPLE_TIMESTAMP -> timestamp = int64(in, tag, "Sample.timestamp");
+          case SAMPLE_VALUE -> value = scalar(in, tag, "Sample.value", DOUBLE);
+          case SAMPLE_TIMESTAMP -> timestamp = scalar(in, tag, "Sample.timestamp", INT64);
           default -> skipUnknown(in, tag);
         }
       }

@@ -44,13 +44,11 @@ public final class ReadHandler implements HttpHandler {
   /** Bytes of a streamed answer held back before its status is sent. */
   static final int DEFERRED_BYTES = 64 << 10;
 
-  private final RemoteReadDecoder decoder;
   private final RemoteReader reader;
   private final Jdbi jdbi;
   private final BooleanSupplier migrated;
-  private final long maxBodyBytes;
   private final ArchiverMetrics metrics;
-  private final RemoteEndpoint endpoint;
+  private final RemoteEndpoint<ReadRequest> endpoint;
 
   public ReadHandler(
       RemoteReadDecoder decoder,
@@ -60,15 +58,18 @@ public final class ReadHandler implements HttpHandler {
       WriteAuth auth,
       long maxBodyBytes,
       ArchiverMetrics metrics) {
-    this.decoder = decoder;
     this.reader = reader;
     this.jdbi = jdbi;
     this.migrated = migrated;
-    this.maxBodyBytes = maxBodyBytes;
     this.metrics = metrics;
     this.endpoint =
-        new RemoteEndpoint(
-            RemoteEndpoint.Protocol.READ, auth, metrics::readRequest, metrics::readRejected);
+        new RemoteEndpoint<>(
+            RemoteEndpoint.Protocol.READ,
+            auth,
+            maxBodyBytes,
+            decoder::decodeBody,
+            metrics::readRequest,
+            metrics::readRejected);
   }
 
   @Override
@@ -76,13 +77,7 @@ public final class ReadHandler implements HttpHandler {
     endpoint.serve(exchange, this::process);
   }
 
-  private Reply process(HttpExchange exchange) throws IOException {
-    ReadRequest request;
-    try {
-      request = endpoint.admit(exchange, maxBodyBytes, decoder::decodeBody);
-    } catch (RemoteEndpoint.Refused refused) {
-      return refused.reply();
-    }
+  private Reply process(HttpExchange exchange, ReadRequest request) throws IOException {
     int responseType = request.responseType();
     if (responseType == ReadRequest.NO_SUPPORTED_TYPE) {
       return endpoint.refuse(

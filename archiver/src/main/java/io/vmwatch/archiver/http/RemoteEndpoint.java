@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * frame around each request: its status recorded with its duration, 500 on an unexpected failure,
  * the exchange closed.
  */
-final class RemoteEndpoint {
+final class RemoteEndpoint<T> {
   private static final Logger LOG = Logger.getLogger(RemoteEndpoint.class.getName());
   private static final String MEDIA_TYPE = "application/x-protobuf";
   private static final long DRAIN_LIMIT = 64L << 20;
@@ -51,10 +51,12 @@ final class RemoteEndpoint {
     T decode(byte[] body) throws MalformedRequestException, TooLargeException;
   }
 
-  /** The work of one request; its reply is sent unless the work already started the answer. */
+  /**
+   * The work of one admitted request; its reply is sent unless the work already started the answer.
+   */
   @FunctionalInterface
-  interface Work {
-    Reply process(HttpExchange exchange) throws IOException;
+  interface Work<T> {
+    Reply process(HttpExchange exchange, T request) throws IOException;
   }
 
   /** The 1.0 protocols served. */
@@ -80,30 +82,46 @@ final class RemoteEndpoint {
 
   private final Protocol protocol;
   private final WriteAuth auth;
+  private final long maxBodyBytes;
+  private final Decoder<T> decoder;
   private final BiConsumer<Integer, Duration> requests;
   private final Consumer<String> rejections;
 
   /**
+   * @param maxBodyBytes the largest body read; above it the request is refused with 413
+   * @param decoder decodes the body into the request that the work takes
    * @param requests takes each request's status and duration
    * @param rejections takes the reason of each refusal
    */
   RemoteEndpoint(
       Protocol protocol,
       WriteAuth auth,
+      long maxBodyBytes,
+      Decoder<T> decoder,
       BiConsumer<Integer, Duration> requests,
       Consumer<String> rejections) {
     this.protocol = protocol;
     this.auth = auth;
+    this.maxBodyBytes = maxBodyBytes;
+    this.decoder = decoder;
     this.requests = requests;
     this.rejections = rejections;
   }
 
-  /** Runs {@code work} inside the frame; see the class comment. */
-  void serve(HttpExchange exchange, Work work) {
+  /**
+   * Admits the request and runs {@code work} on its decoded body, or answers the refusal; inside
+   * the frame. See the class comment.
+   */
+  void serve(HttpExchange exchange, Work<T> work) {
     long start = System.nanoTime();
     int code = 500;
     try {
-      Reply reply = work.process(exchange);
+      Reply reply;
+      try {
+        reply = work.process(exchange, admit(exchange));
+      } catch (Refused refused) {
+        reply = refused.reply();
+      }
       code = reply.code();
       if (exchange.getResponseCode() == -1) {
         send(exchange, reply);
@@ -131,7 +149,7 @@ final class RemoteEndpoint {
   }
 
   /** The decoded body of an admissible request; see the class comment for the checks. */
-  <T> T admit(HttpExchange exchange, long maxBody, Decoder<T> decoder) throws IOException, Refused {
+  private T admit(HttpExchange exchange) throws IOException, Refused {
     if (!"POST".equals(exchange.getRequestMethod())) {
       exchange.getResponseHeaders().set("Allow", "POST");
       throw new Refused(405, null, "only POST is supported");
@@ -145,9 +163,9 @@ final class RemoteEndpoint {
       throw counted(415, "unsupported_type", unsupported);
     }
     try {
-      byte[] body = readAtMost(exchange, maxBody);
+      byte[] body = readAtMost(exchange, maxBodyBytes);
       if (body == null) {
-        throw counted(413, "too_large", "body is above the limit of " + maxBody + " bytes");
+        throw counted(413, "too_large", "body is above the limit of " + maxBodyBytes + " bytes");
       }
       return decoder.decode(body);
     } catch (MalformedRequestException e) {

@@ -8,7 +8,6 @@ import io.vmwatch.archiver.http.RemoteEndpoint.Reply;
 import io.vmwatch.archiver.metrics.ArchiverMetrics;
 import io.vmwatch.archiver.storage.DbErrors;
 import io.vmwatch.archiver.storage.Ingester;
-import java.io.IOException;
 import java.sql.SQLException;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
@@ -27,11 +26,9 @@ public final class WriteHandler implements HttpHandler {
   private static final Logger LOG = Logger.getLogger(WriteHandler.class.getName());
   private static final int LOGGED_MESSAGE_CHARS = 300;
 
-  private final RemoteWriteDecoder decoder;
   private final Ingester ingester;
   private final BooleanSupplier migrated;
-  private final long maxBodyBytes;
-  private final RemoteEndpoint endpoint;
+  private final RemoteEndpoint<WriteRequest> endpoint;
 
   public WriteHandler(
       RemoteWriteDecoder decoder,
@@ -40,13 +37,16 @@ public final class WriteHandler implements HttpHandler {
       WriteAuth auth,
       long maxBodyBytes,
       ArchiverMetrics metrics) {
-    this.decoder = decoder;
     this.ingester = ingester;
     this.migrated = migrated;
-    this.maxBodyBytes = maxBodyBytes;
     this.endpoint =
-        new RemoteEndpoint(
-            RemoteEndpoint.Protocol.WRITE, auth, metrics::request, metrics::requestRejected);
+        new RemoteEndpoint<>(
+            RemoteEndpoint.Protocol.WRITE,
+            auth,
+            Math.min(maxBodyBytes, decoder.limits().heapBudgetBytes()),
+            decoder::decodeBody,
+            metrics::request,
+            metrics::requestRejected);
   }
 
   @Override
@@ -54,14 +54,7 @@ public final class WriteHandler implements HttpHandler {
     endpoint.serve(exchange, this::process);
   }
 
-  private Reply process(HttpExchange exchange) throws IOException {
-    long maxBody = Math.min(maxBodyBytes, decoder.limits().heapBudgetBytes());
-    WriteRequest request;
-    try {
-      request = endpoint.admit(exchange, maxBody, decoder::decodeBody);
-    } catch (RemoteEndpoint.Refused refused) {
-      return refused.reply();
-    }
+  private Reply process(HttpExchange exchange, WriteRequest request) {
     if (!migrated.getAsBoolean()) {
       return new Reply(503, null, "database not ready");
     }

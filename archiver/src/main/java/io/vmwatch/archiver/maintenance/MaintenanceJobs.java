@@ -2,6 +2,7 @@ package io.vmwatch.archiver.maintenance;
 
 import io.vmwatch.archiver.maintenance.JobScheduler.Job;
 import io.vmwatch.archiver.metrics.ArchiverMetrics;
+import io.vmwatch.archiver.metrics.ArchiverMetrics.Count;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class MaintenanceJobs {
             "removing stale series",
             interval,
             true,
-            () -> metrics.staleSeriesRemoved(staleSeries.run(clock.instant()))));
+            () -> metrics.count(Count.STALE_SERIES_REMOVED, staleSeries.run(clock.instant()))));
   }
 
   /** The rollup of completed buckets, first one interval after the migration. */

@@ -3,6 +3,7 @@ package io.vmwatch.archiver.storage;
 import io.vmwatch.archiver.codec.TimeSeries;
 import io.vmwatch.archiver.codec.WriteRequest;
 import io.vmwatch.archiver.metrics.ArchiverMetrics;
+import io.vmwatch.archiver.metrics.ArchiverMetrics.Count;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class Ingester {
   public record Outcome(int written, long staleMarkers, long rejected) {}
 
   public Outcome ingest(WriteRequest request) throws SQLException {
-    metrics.received(request.sampleCount() + request.histogramCount());
+    metrics.count(Count.SAMPLES_RECEIVED, request.sampleCount() + request.histogramCount());
     metrics.rejected("native_histogram", request.histogramCount());
     List<SeriesKey> keys = new ArrayList<>();
     List<TimeSeries> kept = new ArrayList<>();
@@ -61,7 +62,7 @@ public final class Ingester {
       kept.add(series);
     }
     metrics.rejected("label_too_long", tooLong);
-    metrics.staleMarkers(stale);
+    metrics.count(Count.STALE_MARKERS, stale);
     if (rowCount == 0) {
       return new Outcome(0, stale, tooLong + request.histogramCount());
     }
@@ -80,10 +81,10 @@ public final class Ingester {
         }
       }
       int written = writer.write(rows);
-      metrics.written(written);
+      metrics.count(Count.SAMPLES_WRITTEN, written);
       return new Outcome(written, stale, tooLong + request.histogramCount());
     } catch (SQLException | RuntimeException e) {
-      metrics.dbError();
+      metrics.count(Count.DB_ERRORS, 1);
       directory.forget();
       throw e;
     } finally {

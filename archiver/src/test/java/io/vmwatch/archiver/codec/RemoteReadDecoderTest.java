@@ -164,6 +164,23 @@ class RemoteReadDecoderTest {
   }
 
   @Test
+  void everyRe2PosixClassAndItsNegationSplitAscii() throws Exception {
+    for (String posix :
+        "alnum alpha ascii blank cntrl digit graph lower print punct space upper word xdigit"
+            .split(" ")) {
+      LabelMatcher in = LabelMatcher.of(LabelMatcher.Type.RE, "x", "[[:" + posix + ":]]");
+      LabelMatcher notIn = LabelMatcher.of(LabelMatcher.Type.RE, "x", "[[:^" + posix + ":]]");
+      int members = 0;
+      for (char c = 0; c < 128; c++) {
+        String s = String.valueOf(c);
+        assertTrue(in.matches(s) != notIn.matches(s), posix + " and its negation at " + (int) c);
+        members += in.matches(s) ? 1 : 0;
+      }
+      assertTrue(members > 0 && (members < 128 || posix.equals("ascii")), posix + ": " + members);
+    }
+  }
+
+  @Test
   void labelsJsonAsMariaDbAndMySqlReturnIt() {
     assertEquals(
         List.of(new Label("instance", "vm-1:9717"), new Label("job", "a\"b\\c\nd")),
