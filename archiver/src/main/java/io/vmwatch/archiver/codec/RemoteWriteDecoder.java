@@ -13,7 +13,6 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -235,11 +234,11 @@ public final class RemoteWriteDecoder {
     }
   }
 
-  /** The samples of one series as they are read: timestamps and values in unboxed arrays. */
-  private static final class Samples {
-    private long[] timestamps = new long[4];
-    private double[] values = new double[4];
-    private int size;
+  /** The samples of one series as they are read. */
+  private static final class Samples extends SampleColumns {
+    Samples() {
+      super(4);
+    }
 
     /** Reads one Sample message and adds it. */
     Void read(CodedInputStream in) throws IOException, MalformedRequestException {
@@ -252,22 +251,8 @@ public final class RemoteWriteDecoder {
           default -> skipUnknown(in, tag);
         }
       }
-      if (size == timestamps.length) {
-        timestamps = Arrays.copyOf(timestamps, size * 2);
-        values = Arrays.copyOf(values, size * 2);
-      }
-      timestamps[size] = timestamp;
-      values[size] = value;
-      size++;
+      add(timestamp, Double.doubleToRawLongBits(value));
       return null;
-    }
-
-    long[] timestamps() {
-      return Arrays.copyOf(timestamps, size);
-    }
-
-    double[] values() {
-      return Arrays.copyOf(values, size);
     }
   }
 }
