@@ -50,6 +50,9 @@ public final class CompactionJob {
   private static final Logger LOG = Logger.getLogger(CompactionJob.class.getName());
   private static final long DAY_MS = ChunkStore.DAY_MS;
 
+  /** The condition on ts that selects the rows of a day, bound by {@link #dayQuery}. */
+  private static final String IN_DAY = "ts >= :from AND ts < :to";
+
   /** Raw rows read per batch: about 35 series' days at a 15 s scrape. */
   public static final int ROWS_PER_BATCH = 200_000;
 
@@ -119,7 +122,6 @@ public final class CompactionJob {
   }
 
   private Result runDays(Handle handle, long nowMs) throws SQLException {
-    Connection connection = handle.getConnection();
     long deadline = System.nanoTime() + settings.runBudget().toNanos();
     long afterMs = settings.after().toMillis();
     Map<Long, String> partitions = ownDayPartitions(handle);
@@ -144,7 +146,7 @@ public final class CompactionJob {
       }
       String phase = phases.getOrDefault(day, "chunking");
       if (phase.equals("chunking")) {
-        Result chunked = chunk(connection, day, deadline);
+        Result chunked = chunk(handle, day, deadline);
         total = total.plus(chunked);
         if (chunked.daysChunked() == 0) {
           return total; // out of time: the next run goes on from the cursor
@@ -156,11 +158,11 @@ public final class CompactionJob {
           LOG.info("day " + Instant.ofEpochMilli(day) + " compacted; drained once rolled up");
           continue;
         }
-        setPhase(connection, day, "draining");
+        setPhase(handle, day, "draining");
         checkpoint.reached("draining", day);
         total = total.plus(drain(handle, day, e.getValue(), true));
-      } else if (phase.equals("drained") && hasRawRows(connection, day)) {
-        setPhase(connection, day, "draining");
+      } else if (phase.equals("drained") && hasRawRows(handle, day)) {
+        setPhase(handle, day, "draining");
         checkpoint.reached("draining", day);
         total = total.plus(drain(handle, day, e.getValue(), false));
       }
@@ -173,16 +175,15 @@ public final class CompactionJob {
    * the deadline (then daysChunked is 0). After each batch the job pauses as long as the batch took
    * (at most a second), leaving the writers at least half a core.
    */
-  private Result chunk(Connection connection, long day, long deadline) throws SQLException {
-    long cursor;
-    try (PreparedStatement start =
-        connection.prepareStatement(
-            "INSERT INTO compaction_state (day, phase) VALUES (?, 'chunking')"
-                + " ON DUPLICATE KEY UPDATE day = day")) {
-      start.setLong(1, day);
-      start.executeUpdate();
-    }
-    cursor = stateLong(connection, day, "next_series");
+  private Result chunk(Handle handle, long day, long deadline) throws SQLException {
+    Connection connection = handle.getConnection();
+    handle
+        .createUpdate(
+            "INSERT INTO compaction_state (day, phase) VALUES (:day, 'chunking')"
+                + " ON DUPLICATE KEY UPDATE day = day")
+        .bind("day", day)
+        .execute();
+    long cursor = stateLong(handle, day, "next_series");
     long series = 0;
     long samples = 0;
     while (true) {
@@ -202,21 +203,21 @@ public final class CompactionJob {
       }
       long first = batch.series().get(0).seriesId();
       long last = batch.series().get(batch.series().size() - 1).seriesId();
-      inTransaction(
-          connection,
-          () -> {
+      handle.useTransaction(
+          transaction -> {
             ChunkStore.deleteDay(connection, first, last, day);
             ChunkStore.insert(connection, rows);
-            try (PreparedStatement advance =
-                connection.prepareStatement(
-                    "UPDATE compaction_state SET next_series = ?, samples = samples + ?"
-                        + " WHERE day = ? AND phase = 'chunking'")) {
-              advance.setLong(1, last + 1);
-              advance.setLong(2, rows.stream().mapToLong(r -> r.chunk().sampleCount()).sum());
-              advance.setLong(3, day);
-              if (advance.executeUpdate() != 1) {
-                throw new SQLException("day " + day + " is no longer being chunked");
-              }
+            int advanced =
+                transaction
+                    .createUpdate(
+                        "UPDATE compaction_state SET next_series = :next, samples = samples + :added"
+                            + " WHERE day = :day AND phase = 'chunking'")
+                    .bind("next", last + 1)
+                    .bind("added", rows.stream().mapToLong(r -> r.chunk().sampleCount()).sum())
+                    .bind("day", day)
+                    .execute();
+            if (advanced != 1) {
+              throw new SQLException("day " + day + " is no longer being chunked");
             }
           });
       series += batch.series().size();
@@ -225,7 +226,7 @@ public final class CompactionJob {
       checkpoint.reached("batch", day);
       Pause.asLongAsStep("compaction", started);
     }
-    setPhase(connection, day, "done");
+    setPhase(handle, day, "done");
     LOG.info(
         "day "
             + Instant.ofEpochMilli(day)
@@ -246,24 +247,27 @@ public final class CompactionJob {
    */
   private Result drain(Handle handle, long day, String partition, boolean firstDrain)
       throws SQLException {
-    Connection connection = handle.getConnection();
-    if (!hasRows(connection, "SELECT 1 FROM samples_swap LIMIT 1")) {
+    boolean swapEmpty =
+        handle
+            .createQuery("SELECT 1 FROM samples_swap LIMIT 1")
+            .mapTo(Long.class)
+            .findOne()
+            .isEmpty();
+    if (swapEmpty) {
       ddl.execute(
           handle,
           "ALTER TABLE samples EXCHANGE PARTITION " + partition + " WITH TABLE samples_swap");
       checkpoint.reached("exchanged", day);
     }
-    long swapped = count(connection, day);
-    long chunked = stateLong(connection, day, "samples");
+    long swapped = dayQuery(handle, "SELECT COUNT(*) FROM samples_swap WHERE " + IN_DAY, day);
+    long chunked = stateLong(handle, day, "samples");
     long merged = 0;
     if (!firstDrain || swapped != chunked) {
-      merged = merge(connection, day);
+      merged = merge(handle, day);
     }
     checkpoint.reached("merged", day);
-    try (var statement = connection.createStatement()) {
-      statement.execute("TRUNCATE TABLE samples_swap");
-    }
-    setPhase(connection, day, "drained");
+    handle.execute("TRUNCATE TABLE samples_swap");
+    setPhase(handle, day, "drained");
     checkpoint.reached("drained", day);
     LOG.info(
         "day "
@@ -282,7 +286,8 @@ public final class CompactionJob {
    * Merges every swapped row the chunks lack: per batch of series, their chunks rewritten and the
    * rollups of the buckets with new samples recomputed, in one transaction.
    */
-  private long merge(Connection connection, long day) throws SQLException {
+  private long merge(Handle handle, long day) throws SQLException {
+    Connection connection = handle.getConnection();
     long cursor = 0;
     long merged = 0;
     while (true) {
@@ -310,9 +315,8 @@ public final class CompactionJob {
       }
       long newSamples = added;
       if (!rewritten.isEmpty()) {
-        inTransaction(
-            connection,
-            () -> {
+        handle.useTransaction(
+            transaction -> {
               for (long id : rewritten) {
                 ChunkStore.deleteDay(connection, id, id, day);
               }
@@ -320,13 +324,12 @@ public final class CompactionJob {
               for (Map.Entry<SeriesSamples, TreeSet<Long>> r : rollups.entrySet()) {
                 RollupJob.recompute(connection, r.getKey(), r.getValue());
               }
-              try (PreparedStatement count =
-                  connection.prepareStatement(
-                      "UPDATE compaction_state SET samples = samples + ? WHERE day = ?")) {
-                count.setLong(1, newSamples);
-                count.setLong(2, day);
-                count.executeUpdate();
-              }
+              transaction
+                  .createUpdate(
+                      "UPDATE compaction_state SET samples = samples + :added WHERE day = :day")
+                  .bind("added", newSamples)
+                  .bind("day", day)
+                  .execute();
             });
       }
       merged += rewritten.size();
@@ -474,71 +477,34 @@ public final class CompactionJob {
     return phases;
   }
 
-  private static long stateLong(Connection connection, long day, String column)
-      throws SQLException {
-    try (PreparedStatement q =
-        connection.prepareStatement("SELECT " + column + " FROM compaction_state WHERE day = ?")) {
-      q.setLong(1, day);
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? rs.getLong(1) : 0;
-      }
-    }
+  private static long stateLong(Handle handle, long day, String column) {
+    return handle
+        .createQuery("SELECT " + column + " FROM compaction_state WHERE day = :day")
+        .bind("day", day)
+        .mapTo(Long.class)
+        .findOne()
+        .orElse(0L);
   }
 
-  private static void setPhase(Connection connection, long day, String phase) throws SQLException {
-    try (PreparedStatement update =
-        connection.prepareStatement("UPDATE compaction_state SET phase = ? WHERE day = ?")) {
-      update.setString(1, phase);
-      update.setLong(2, day);
-      update.executeUpdate();
-    }
+  private static void setPhase(Handle handle, long day, String phase) {
+    handle
+        .createUpdate("UPDATE compaction_state SET phase = :phase WHERE day = :day")
+        .bind("phase", phase)
+        .bind("day", day)
+        .execute();
   }
 
-  private static boolean hasRawRows(Connection connection, long day) throws SQLException {
-    return dayQuery(
-            connection, "SELECT EXISTS (SELECT 1 FROM samples WHERE ts >= ? AND ts < ?)", day)
-        == 1;
+  private static boolean hasRawRows(Handle handle, long day) {
+    return dayQuery(handle, "SELECT EXISTS (SELECT 1 FROM samples WHERE " + IN_DAY + ")", day) == 1;
   }
 
-  private static boolean hasRows(Connection connection, String sql) throws SQLException {
-    try (var statement = connection.createStatement();
-        ResultSet rs = statement.executeQuery(sql)) {
-      return rs.next();
-    }
-  }
-
-  /** Rows of samples_swap in the day (others, older than the oldest kept day, are dropped). */
-  private static long count(Connection connection, long day) throws SQLException {
-    return dayQuery(connection, "SELECT COUNT(*) FROM samples_swap WHERE ts >= ? AND ts < ?", day);
-  }
-
-  /** The one number sql (two placeholders: the day's first and last-plus-one ms) answers. */
-  private static long dayQuery(Connection connection, String sql, long day) throws SQLException {
-    try (PreparedStatement q = connection.prepareStatement(sql)) {
-      q.setLong(1, day);
-      q.setLong(2, day + DAY_MS);
-      try (ResultSet rs = q.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
-  }
-
-  private interface SqlWork {
-    void run() throws SQLException;
-  }
-
-  private static void inTransaction(Connection connection, SqlWork work) throws SQLException {
-    boolean autoCommit = connection.getAutoCommit();
-    connection.setAutoCommit(false);
-    try {
-      work.run();
-      connection.commit();
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
-      throw e;
-    } finally {
-      connection.setAutoCommit(autoCommit);
-    }
+  /** The one number sql answers; {@link #IN_DAY} in it selects the rows of the day. */
+  private static long dayQuery(Handle handle, String sql, long day) {
+    return handle
+        .createQuery(sql)
+        .bind("from", day)
+        .bind("to", day + DAY_MS)
+        .mapTo(Long.class)
+        .one();
   }
 }

@@ -48,39 +48,30 @@ public final class SampleWriter {
   }
 
   private int writeOnce(Row[] rows) throws SQLException {
-    return jdbi.withHandle(
+    return jdbi.inTransaction(
         handle -> {
           Connection connection = handle.getConnection();
-          connection.setAutoCommit(false);
-          try {
-            for (int from = 0; from < rows.length; from += rowsPerStatement) {
-              int count = Math.min(rowsPerStatement, rows.length - from);
-              try (PreparedStatement insert =
-                  connection.prepareStatement(
-                      count == rowsPerStatement ? fullInsertSql : insertSql(count))) {
-                int position = 1;
-                for (int i = from; i < from + count; i++) {
-                  insert.setLong(position++, rows[i].seriesId());
-                  insert.setLong(position++, rows[i].timestamp());
-                  double value = rows[i].value();
-                  if (Double.isFinite(value)) {
-                    insert.setDouble(position++, value);
-                  } else {
-                    insert.setNull(position++, Types.DOUBLE);
-                  }
+          for (int from = 0; from < rows.length; from += rowsPerStatement) {
+            int count = Math.min(rowsPerStatement, rows.length - from);
+            try (PreparedStatement insert =
+                connection.prepareStatement(
+                    count == rowsPerStatement ? fullInsertSql : insertSql(count))) {
+              int position = 1;
+              for (int i = from; i < from + count; i++) {
+                insert.setLong(position++, rows[i].seriesId());
+                insert.setLong(position++, rows[i].timestamp());
+                double value = rows[i].value();
+                if (Double.isFinite(value)) {
+                  insert.setDouble(position++, value);
+                } else {
+                  insert.setNull(position++, Types.DOUBLE);
                 }
-                insert.executeUpdate();
               }
+              insert.executeUpdate();
             }
-            markDirty(connection, rows);
-            connection.commit();
-            return rows.length;
-          } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(connection, e);
-            throw e;
-          } finally {
-            restoreAutoCommit(connection);
           }
+          markDirty(connection, rows);
+          return rows.length;
         });
   }
 
@@ -115,22 +106,6 @@ public final class SampleWriter {
               position + 1, SeriesIdCodec.encode(mark.getValue(), counts.get(mark.getKey())));
           return position + 2;
         });
-  }
-
-  private static void rollbackQuietly(Connection connection, Exception cause) {
-    try {
-      connection.rollback();
-    } catch (SQLException rollbackFailure) {
-      cause.addSuppressed(rollbackFailure);
-    }
-  }
-
-  private static void restoreAutoCommit(Connection connection) {
-    try {
-      connection.setAutoCommit(true);
-    } catch (SQLException ignored) {
-      // a broken connection is evicted by the pool
-    }
   }
 
   private static String insertSql(int rows) {
