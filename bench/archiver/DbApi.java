@@ -193,11 +193,7 @@ public final class DbApi {
   private static long readWithStatement(Handle handle) throws SQLException {
     long sum = 0;
     long read = 0;
-    try (PreparedStatement select =
-        handle
-            .getConnection()
-            .prepareStatement(SELECT, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
-      select.setFetchSize(Integer.MIN_VALUE);
+    try (PreparedStatement select = streamingSelect(handle, SELECT)) {
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
           sum += rs.getLong(1) + rs.getLong(2) + (long) rs.getDouble(3);
@@ -224,13 +220,19 @@ public final class DbApi {
     return sumAndRead[1];
   }
 
-  private static long readWithStatementLoop(Handle handle) throws SQLException {
-    long[] sumAndRead = new long[2];
-    try (PreparedStatement select =
+  /** A JDBC statement of the handle's connection whose rows Connector/J streams. */
+  private static PreparedStatement streamingSelect(Handle handle, String sql) throws SQLException {
+    PreparedStatement select =
         handle
             .getConnection()
-            .prepareStatement(SELECT, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
-      select.setFetchSize(Integer.MIN_VALUE);
+            .prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    select.setFetchSize(Integer.MIN_VALUE);
+    return select;
+  }
+
+  private static long readWithStatementLoop(Handle handle) throws SQLException {
+    long[] sumAndRead = new long[2];
+    try (PreparedStatement select = streamingSelect(handle, SELECT)) {
       try (ResultSet rs = select.executeQuery()) {
         sumRows(rs, 3, sumAndRead);
       }

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmwatch.archiver.MariaDbServer;
+import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.Query;
@@ -24,37 +26,35 @@ class QueryRowsIT {
   private static final int ROWS = 20_000;
 
   private static MariaDbServer db;
-  private static Database database;
 
   @BeforeAll
   static void start() throws Exception {
     db = MariaDbServer.start();
-    database = new Database(db.jdbcUrl(), MariaDbServer.USER, db.password(), 2);
-    database
-        .jdbi()
-        .useHandle(
-            handle -> {
-              handle.execute("CREATE TABLE numbers (n BIGINT PRIMARY KEY, x DOUBLE NULL)");
-              handle.execute(
-                  "INSERT INTO numbers (n, x) SELECT seq, IF(seq % 7 = 0, NULL, seq / 2)"
-                      + " FROM seq_1_to_"
-                      + ROWS);
-            });
+    try (Connection connection = db.connect();
+        Statement statement = connection.createStatement()) {
+      statement.execute("CREATE TABLE numbers (n BIGINT PRIMARY KEY, x DOUBLE NULL)");
+      statement.execute(
+          "INSERT INTO numbers (n, x) SELECT seq, IF(seq % 7 = 0, NULL, seq / 2) FROM seq_1_to_"
+              + ROWS);
+    }
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (database != null) {
-      database.close();
-    }
     if (db != null) {
       db.close();
     }
   }
 
+  /** The archiver's own pool (HikariCP, Jdbi) over the test server, one connection. */
+  private static Database pool() {
+    return new Database(db.jdbcUrl(), MariaDbServer.USER, db.password(), 1);
+  }
+
   @Test
   void streamedRowsHoldTheConnectionUntilTheQueryIsClosed() throws Exception {
-    try (Handle handle = database.jdbi().open()) {
+    try (Database pool = pool();
+        Handle handle = pool.jdbi().open()) {
       ResultSet rows;
       try (Query query = QueryRows.streamed(handle, "SELECT n FROM numbers ORDER BY n")) {
         rows = QueryRows.of(query);
@@ -75,7 +75,8 @@ class QueryRowsIT {
 
   @Test
   void aPlainQueryIsReadWholeAndLeavesTheConnectionFree() throws Exception {
-    try (Handle handle = database.jdbi().open();
+    try (Database pool = pool();
+        Handle handle = pool.jdbi().open();
         Query query = handle.createQuery("SELECT n FROM numbers ORDER BY n")) {
       ResultSet rows = QueryRows.of(query);
       assertTrue(rows.next());
@@ -85,7 +86,8 @@ class QueryRowsIT {
 
   @Test
   void everyRowAsBoundWithItsNulls() throws Exception {
-    try (Handle handle = database.jdbi().open();
+    try (Database pool = pool();
+        Handle handle = pool.jdbi().open();
         Query query =
             QueryRows.streamed(
                     handle, "SELECT n, x FROM numbers WHERE n BETWEEN ? AND ? ORDER BY n")
