@@ -1,4 +1,5 @@
 import io.vmwatch.archiver.storage.Database;
+import io.vmwatch.archiver.storage.QueryRows;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,17 +14,20 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.Update;
 
 /**
- * The archiver's bulk statements two ways on the same Jdbi handle: through the handle's JDBC
- * statement, binding and reading primitive values (as {@code SampleWriter} and {@code RemoteReader}
- * do), and through Jdbi's own binding ({@code Update.bind}) and row mapping ({@code Query.map} with
- * a row mapper). Writes: ROWS raw samples in multi-row INSERTs of 2,000 rows, one transaction, into
- * the archiver's {@code samples} table (emptied before each). Reads: the same rows streamed back in
- * key order. Each run measures every variant once, in an order that turns from run to run; it
- * prints the median time and the median bytes allocated by the measuring thread, per row, and their
- * ratio to the JDBC statement.
+ * The archiver's bulk statements several ways on the same Jdbi handle: through the handle's JDBC
+ * statement, binding and reading primitive values (as {@code SampleWriter} writes), through Jdbi's
+ * own binding ({@code Update.bind}) and row mapping ({@code Query.map} with a row mapper), and, for
+ * the reads, through a Jdbi {@code Query} whose rows are read as primitives in a plain loop ({@code
+ * QueryRows}, as {@code RemoteReader} and the maintenance jobs read). Writes: ROWS raw samples in
+ * multi-row INSERTs of 2,000 rows, one transaction, into the archiver's {@code samples} table
+ * (emptied before each). Reads: the same rows streamed back in key order, in one SELECT and in one
+ * SELECT per series. Each run measures every variant once, in an order that turns from run to run;
+ * it prints the median time and the median bytes allocated by the measuring thread, per row, and
+ * their ratio to the JDBC statement.
  *
  * <p>usage: DbApi JDBC_URL USER ROWS RUNS (the password in $VMWATCH_DB_PASSWORD)
  */
@@ -69,12 +73,17 @@ public final class DbApi {
       Map<String, Body> reads = new LinkedHashMap<>();
       reads.put("read, JDBC statement", DbApi::readWithStatement);
       reads.put("read, Jdbi Query.map", DbApi::readWithJdbi);
+      reads.put("read, Jdbi Query, QueryRows loop", DbApi::readWithQueryRows);
+      reads.put("read, JDBC prepared statement, the QueryRows loop", DbApi::readWithStatementLoop);
       int seriesCount = (rowCount + SAMPLES_PER_SERIES - 1) / SAMPLES_PER_SERIES;
       reads.put(
           "read by series, one JDBC statement executed again",
           handle -> readSeriesWithStatement(handle, seriesCount));
       reads.put(
           "read by series, a Jdbi Query each", handle -> readSeriesWithJdbi(handle, seriesCount));
+      reads.put(
+          "read by series, a Jdbi Query each, QueryRows loop",
+          handle -> readSeriesWithQueryRows(handle, seriesCount));
       Map<String, List<Measure>> measures = new LinkedHashMap<>();
       for (int run = 0; run < runs; run++) {
         System.err.printf(Locale.ROOT, "run %d of %d%n", run + 1, runs);
@@ -184,11 +193,7 @@ public final class DbApi {
   private static long readWithStatement(Handle handle) throws SQLException {
     long sum = 0;
     long read = 0;
-    try (PreparedStatement select =
-        handle
-            .getConnection()
-            .prepareStatement(SELECT, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
-      select.setFetchSize(Integer.MIN_VALUE);
+    try (PreparedStatement select = streamingSelect(handle, SELECT)) {
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
           sum += rs.getLong(1) + rs.getLong(2) + (long) rs.getDouble(3);
@@ -213,6 +218,57 @@ public final class DbApi {
             });
     checksum += sumAndRead[0];
     return sumAndRead[1];
+  }
+
+  /** A JDBC statement of the handle's connection whose rows Connector/J streams. */
+  private static PreparedStatement streamingSelect(Handle handle, String sql) throws SQLException {
+    PreparedStatement select =
+        handle
+            .getConnection()
+            .prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+    select.setFetchSize(Integer.MIN_VALUE);
+    return select;
+  }
+
+  private static long readWithStatementLoop(Handle handle) throws SQLException {
+    long[] sumAndRead = new long[2];
+    try (PreparedStatement select = streamingSelect(handle, SELECT)) {
+      try (ResultSet rs = select.executeQuery()) {
+        sumRows(rs, 3, sumAndRead);
+      }
+    }
+    checksum += sumAndRead[0];
+    return sumAndRead[1];
+  }
+
+  private static long readWithQueryRows(Handle handle) throws SQLException {
+    long[] sumAndRead = new long[2];
+    try (Query select = QueryRows.streamed(handle, SELECT)) {
+      sumRows(QueryRows.of(select), 3, sumAndRead);
+    }
+    checksum += sumAndRead[0];
+    return sumAndRead[1];
+  }
+
+  /**
+   * The row loop of the QueryRows variants, a method of its own as in the archiver (RemoteReader's
+   * writeSamples, StreamedRead's sendRows); the variant "JDBC prepared statement, the QueryRows
+   * loop" runs it over a JDBC statement's result set, to tell the cost of the loop's shape from
+   * that of the query.
+   */
+  private static void sumRows(ResultSet rs, int columns, long[] sumAndRead) throws SQLException {
+    long sum = 0;
+    long read = 0;
+    while (rs.next()) {
+      // the BIGINT columns, then the DOUBLE, as the other variants read them
+      for (int column = 1; column < columns; column++) {
+        sum += rs.getLong(column);
+      }
+      sum += (long) rs.getDouble(columns);
+      read++;
+    }
+    sumAndRead[0] += sum;
+    sumAndRead[1] += read;
   }
 
   private static long readSeriesWithStatement(Handle handle, int seriesCount) throws SQLException {
@@ -247,6 +303,17 @@ public final class DbApi {
                 sumAndRead[0] += row.timestamp() + (long) row.value();
                 sumAndRead[1]++;
               });
+    }
+    checksum += sumAndRead[0];
+    return sumAndRead[1];
+  }
+
+  private static long readSeriesWithQueryRows(Handle handle, int seriesCount) throws SQLException {
+    long[] sumAndRead = new long[2];
+    for (long series = 1; series <= seriesCount; series++) {
+      try (Query select = QueryRows.streamed(handle, SELECT_SERIES).bind(0, series)) {
+        sumRows(QueryRows.of(select), 2, sumAndRead);
+      }
     }
     checksum += sumAndRead[0];
     return sumAndRead[1];

@@ -12,7 +12,6 @@ import io.vmwatch.archiver.storage.RemoteReader;
 import io.vmwatch.archiver.storage.StreamedRead;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
@@ -91,15 +90,14 @@ public final class ReadHandler implements HttpHandler {
       return endpoint.refuse(503, "database", "database not ready");
     }
     try (Handle handle = jdbi.open()) {
-      Connection connection = handle.getConnection();
-      RemoteReader.beginSnapshot(connection);
+      RemoteReader.beginSnapshot(handle);
       try {
         if (responseType == ReadRequest.STREAMED_XOR_CHUNKS) {
-          return stream(exchange, connection, request);
+          return stream(exchange, handle, request);
         }
         RemoteReader.Plan plan;
         try {
-          plan = reader.plan(connection, request);
+          plan = reader.plan(handle, request);
         } catch (ReadLimitException e) {
           return endpoint.refuse(422, e.reason(), e.getMessage());
         }
@@ -107,12 +105,12 @@ public final class ReadHandler implements HttpHandler {
         exchange.getResponseHeaders().set("Content-Encoding", "snappy");
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
-          plan.write(connection, request, out);
+          plan.write(handle, request, out);
         }
         metrics.read(plan.series(), plan.samples());
         return new Reply(200, null, null);
       } finally {
-        RemoteReader.endSnapshot(connection);
+        RemoteReader.endSnapshot(handle);
       }
     } catch (SQLException | JdbiException e) {
       LOG.warning("remote read from MySQL failed: " + e.getMessage());
@@ -124,11 +122,11 @@ public final class ReadHandler implements HttpHandler {
   }
 
   /** A STREAMED_XOR_CHUNKS answer, inside the read's snapshot. */
-  private Reply stream(HttpExchange exchange, Connection connection, ReadRequest request)
+  private Reply stream(HttpExchange exchange, Handle handle, ReadRequest request)
       throws IOException, SQLException {
     StreamedRead read;
     try {
-      read = reader.planStreamed(connection, request);
+      read = reader.planStreamed(handle, request);
     } catch (ReadLimitException e) {
       return endpoint.refuse(422, e.reason(), e.getMessage());
     }
@@ -136,7 +134,7 @@ public final class ReadHandler implements HttpHandler {
     DeferredBody body = new DeferredBody(exchange, DEFERRED_BYTES);
     ChunkedReadResponseWriter frames = new ChunkedReadResponseWriter(body);
     try {
-      read.write(connection, request, frames);
+      read.write(handle, request, frames);
     } catch (ReadLimitException e) {
       if (!body.committed()) {
         return endpoint.refuse(422, e.reason(), e.getMessage());

@@ -1,9 +1,9 @@
 package io.vmwatch.archiver.maintenance;
 
 import io.vmwatch.archiver.storage.ChunkStore;
+import io.vmwatch.archiver.storage.QueryRows;
 import io.vmwatch.archiver.storage.SeriesSamples;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * Turns each whole UTC day older than {@code --compact.after} from raw rows of {@code samples} into
@@ -191,7 +192,7 @@ public final class CompactionJob {
         return new Result(0, series, samples, 0, 0);
       }
       long started = System.nanoTime();
-      Batch batch = readBatch(connection, "samples", day, cursor, settings.rowsPerBatch());
+      Batch batch = readBatch(handle, "samples", day, cursor, settings.rowsPerBatch());
       if (batch.series().isEmpty()) {
         break;
       }
@@ -205,7 +206,7 @@ public final class CompactionJob {
       long last = batch.series().get(batch.series().size() - 1).seriesId();
       handle.useTransaction(
           transaction -> {
-            ChunkStore.deleteDay(connection, first, last, day);
+            ChunkStore.deleteDay(transaction, first, last, day);
             ChunkStore.insert(connection, rows);
             int advanced =
                 transaction
@@ -291,13 +292,13 @@ public final class CompactionJob {
     long cursor = 0;
     long merged = 0;
     while (true) {
-      Batch batch = readBatch(connection, "samples_swap", day, cursor, settings.rowsPerBatch());
+      Batch batch = readBatch(handle, "samples_swap", day, cursor, settings.rowsPerBatch());
       if (batch.series().isEmpty()) {
         return merged;
       }
       long first = batch.series().get(0).seriesId();
       long last = batch.series().get(batch.series().size() - 1).seriesId();
-      Map<Long, SeriesSamples> chunked = ChunkStore.readDay(connection, first, last, day);
+      Map<Long, SeriesSamples> chunked = ChunkStore.readDay(handle, first, last, day);
       List<ChunkStore.ChunkRow> rows = new ArrayList<>();
       Map<SeriesSamples, TreeSet<Long>> rollups = new java.util.LinkedHashMap<>();
       List<Long> rewritten = new ArrayList<>();
@@ -318,7 +319,7 @@ public final class CompactionJob {
         handle.useTransaction(
             transaction -> {
               for (long id : rewritten) {
-                ChunkStore.deleteDay(connection, id, id, day);
+                ChunkStore.deleteDay(transaction, id, id, day);
               }
               ChunkStore.insert(connection, rows);
               for (Map.Entry<SeriesSamples, TreeSet<Long>> r : rollups.entrySet()) {
@@ -377,47 +378,57 @@ public final class CompactionJob {
    * left for the next batch when the limit may have cut it (unless it is the only one: then it is
    * read whole).
    */
-  private static Batch readBatch(
-      Connection connection, String table, long day, long from, int rowsPerBatch)
+  private static Batch readBatch(Handle handle, String table, long day, long from, int rowsPerBatch)
       throws SQLException {
     List<SeriesSamples> series = new ArrayList<>();
-    int rows = 0;
-    try (PreparedStatement select =
-        connection.prepareStatement(
+    int rows =
+        collect(
+            handle,
             "SELECT series_id, ts, value FROM "
                 + table
-                + " WHERE series_id >= ? AND ts >= ? AND ts < ? ORDER BY series_id, ts LIMIT "
-                + rowsPerBatch)) {
-      select.setLong(1, from);
-      select.setLong(2, day);
-      select.setLong(3, day + DAY_MS);
-      rows = collect(select, series);
-    }
+                + " WHERE series_id >= :series AND "
+                + IN_DAY
+                + " ORDER BY series_id, ts LIMIT "
+                + rowsPerBatch,
+            from,
+            day,
+            series);
     if (rows == rowsPerBatch) {
       if (series.size() > 1) {
         series.remove(series.size() - 1);
       } else {
         long id = series.get(0).seriesId();
         series.clear();
-        try (PreparedStatement whole =
-            connection.prepareStatement(
-                "SELECT series_id, ts, value FROM "
-                    + table
-                    + " WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts")) {
-          whole.setLong(1, id);
-          whole.setLong(2, day);
-          whole.setLong(3, day + DAY_MS);
-          collect(whole, series);
-        }
+        collect(
+            handle,
+            "SELECT series_id, ts, value FROM "
+                + table
+                + " WHERE series_id = :series AND "
+                + IN_DAY
+                + " ORDER BY ts",
+            id,
+            day,
+            series);
       }
     }
     return new Batch(series);
   }
 
-  private static int collect(PreparedStatement select, List<SeriesSamples> series)
+  /**
+   * Runs sql (rows series_id, ts, value; {@code :series} and {@link #IN_DAY} bound) and appends its
+   * rows to series, one {@link SeriesSamples} per run of a series id; answers the rows read.
+   */
+  private static int collect(
+      Handle handle, String sql, long seriesId, long day, List<SeriesSamples> series)
       throws SQLException {
     int rows = 0;
-    try (ResultSet rs = select.executeQuery()) {
+    try (Query select =
+        handle
+            .createQuery(sql)
+            .bind("series", seriesId)
+            .bind("from", day)
+            .bind("to", day + DAY_MS)) {
+      ResultSet rs = QueryRows.of(select);
       SeriesSamples current = null;
       while (rs.next()) {
         long id = rs.getLong(1);

@@ -1,6 +1,7 @@
 package io.vmwatch.archiver.maintenance;
 
 import io.vmwatch.archiver.storage.MultiRowSql;
+import io.vmwatch.archiver.storage.QueryRows;
 import io.vmwatch.archiver.storage.SampleWriter;
 import io.vmwatch.archiver.storage.SeriesIdCodec;
 import io.vmwatch.archiver.storage.SeriesIdUnion;
@@ -18,6 +19,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Summarizes raw samples into 5-minute buckets of {@code samples_5m} (min, max, sum and count of
@@ -154,30 +157,29 @@ public final class RollupJob {
     long[] taken = new long[DIRTY_ROWS_PER_READ];
     int takenCount = 0;
     long afterId = Long.MIN_VALUE;
-    Connection connection = handle.getConnection();
-    try (PreparedStatement read =
-        connection.prepareStatement(
-            "SELECT id, series_ids FROM rollup_dirty"
-                + " WHERE bucket = ? AND id > ? ORDER BY id LIMIT "
-                + DIRTY_ROWS_PER_READ)) {
-      while (takenCount < DIRTY_ROWS_PER_PASS) {
-        read.setLong(1, bucket);
-        read.setLong(2, afterId);
-        int rows = 0;
-        try (ResultSet rs = read.executeQuery()) {
-          while (rs.next()) {
-            afterId = rs.getLong(1);
-            if (takenCount == taken.length) {
-              taken = Arrays.copyOf(taken, taken.length * 2);
-            }
-            taken[takenCount++] = afterId;
-            series.addAll(SeriesIdCodec.decode(rs.getBytes(2)));
-            rows++;
+    while (takenCount < DIRTY_ROWS_PER_PASS) {
+      int rows = 0;
+      try (Query read =
+          handle
+              .createQuery(
+                  "SELECT id, series_ids FROM rollup_dirty"
+                      + " WHERE bucket = :bucket AND id > :after ORDER BY id LIMIT "
+                      + DIRTY_ROWS_PER_READ)
+              .bind("bucket", bucket)
+              .bind("after", afterId)) {
+        ResultSet rs = QueryRows.of(read);
+        while (rs.next()) {
+          afterId = rs.getLong(1);
+          if (takenCount == taken.length) {
+            taken = Arrays.copyOf(taken, taken.length * 2);
           }
+          taken[takenCount++] = afterId;
+          series.addAll(SeriesIdCodec.decode(rs.getBytes(2)));
+          rows++;
         }
-        if (rows < DIRTY_ROWS_PER_READ) {
-          break;
-        }
+      }
+      if (rows < DIRTY_ROWS_PER_READ) {
+        break;
       }
     }
     long[] ids = series.toSortedArray();
@@ -187,23 +189,23 @@ public final class RollupJob {
       long[] chunk =
           Arrays.copyOfRange(ids, from, Math.min(ids.length, from + SERIES_PER_STATEMENT));
       long started = System.nanoTime();
-      List<Aggregate> aggregates = aggregate(connection, bucket, chunk);
+      List<Aggregate> aggregates = aggregate(handle, bucket, chunk);
       for (Aggregate a : aggregates) {
         samples += a.rows();
       }
       pairs += aggregates.size();
-      upsert(connection, aggregates);
+      upsert(handle.getConnection(), aggregates);
       Pause.asLongAsStep("rollup", started);
     }
     for (int from = 0; from < takenCount; from += SERIES_PER_STATEMENT) {
       int count = Math.min(SERIES_PER_STATEMENT, takenCount - from);
-      try (PreparedStatement delete =
-          connection.prepareStatement(
+      try (Update delete =
+          handle.createUpdate(
               "DELETE FROM rollup_dirty WHERE id IN (" + MultiRowSql.commaList("?", count) + ")")) {
         for (int i = 0; i < count; i++) {
-          delete.setLong(i + 1, taken[from + i]);
+          delete.bind(i, taken[from + i]);
         }
-        delete.executeUpdate();
+        delete.execute();
       }
     }
     return new Result(takenCount == 0 ? 0 : 1, pairs, samples, takenCount, 0);
@@ -228,35 +230,34 @@ public final class RollupJob {
    * Reads the bucket's rows of the series in primary-key order (each row once, as the aggregate
    * functions would) and sums them up here, where the last sample of each series comes free.
    */
-  private static List<Aggregate> aggregate(Connection connection, long bucket, long[] seriesIds)
+  private static List<Aggregate> aggregate(Handle handle, long bucket, long[] seriesIds)
       throws SQLException {
     List<Aggregate> result = new ArrayList<>(seriesIds.length);
-    try (PreparedStatement select =
-        connection.prepareStatement(
+    try (Query select =
+        handle.createQuery(
             "SELECT series_id, ts, value FROM samples WHERE series_id IN ("
                 + MultiRowSql.commaList("?", seriesIds.length)
                 + ") AND ts >= ? AND ts < ? ORDER BY series_id, ts")) {
-      int position = 1;
+      int position = 0;
       for (long id : seriesIds) {
-        select.setLong(position++, id);
+        select.bind(position++, id);
       }
-      select.setLong(position++, bucket);
-      select.setLong(position, bucket + BUCKET_MS);
-      try (ResultSet rs = select.executeQuery()) {
-        Summing sum = null;
-        while (rs.next()) {
-          long seriesId = rs.getLong(1);
-          if (sum == null || sum.seriesId != seriesId) {
-            if (sum != null) {
-              result.add(sum.toAggregate(bucket));
-            }
-            sum = new Summing(seriesId);
+      select.bind(position++, bucket);
+      select.bind(position, bucket + BUCKET_MS);
+      ResultSet rs = QueryRows.of(select);
+      Summing sum = null;
+      while (rs.next()) {
+        long seriesId = rs.getLong(1);
+        if (sum == null || sum.seriesId != seriesId) {
+          if (sum != null) {
+            result.add(sum.toAggregate(bucket));
           }
-          sum.add(rs.getLong(2), nullableDouble(rs, 3));
+          sum = new Summing(seriesId);
         }
-        if (sum != null) {
-          result.add(sum.toAggregate(bucket));
-        }
+        sum.add(rs.getLong(2), nullableDouble(rs, 3));
+      }
+      if (sum != null) {
+        result.add(sum.toAggregate(bucket));
       }
     }
     return result;

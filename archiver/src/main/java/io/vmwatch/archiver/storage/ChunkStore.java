@@ -4,13 +4,15 @@ import io.vmwatch.archiver.chunk.XorChunk;
 import io.vmwatch.archiver.chunk.XorChunkEncoder;
 import io.vmwatch.archiver.chunk.XorChunkIterator;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
 
 /**
  * The compact tier, table {@code sample_chunks}: per series, Prometheus XOR chunks of up to {@value
@@ -23,6 +25,10 @@ public final class ChunkStore {
   public static final long NORMAL_NAN_BITS = RemoteReader.NORMAL_NAN_BITS;
 
   public static final long DAY_MS = 86_400_000L;
+
+  /** The chunks of series :first..:last that start in the day [:from, :to). */
+  private static final String IN_DAY =
+      "series_id BETWEEN :first AND :last AND min_ts >= :from AND min_ts < :to";
 
   /** Chunk rows per multi-row INSERT (four placeholders each). */
   private static final int ROWS_PER_INSERT = 500;
@@ -75,52 +81,41 @@ public final class ChunkStore {
   }
 
   /** Deletes the chunks of series firstId..lastId that start in the day. */
-  public static int deleteDay(Connection connection, long firstId, long lastId, long day)
-      throws SQLException {
-    try (PreparedStatement delete =
-        prepareForDay(connection, "DELETE FROM sample_chunks", "", firstId, lastId, day)) {
-      return delete.executeUpdate();
-    }
+  public static int deleteDay(Handle handle, long firstId, long lastId, long day) {
+    return inDay(
+            handle.createUpdate("DELETE FROM sample_chunks WHERE " + IN_DAY), firstId, lastId, day)
+        .execute();
   }
 
   /** The decoded chunks of series firstId..lastId that start in the day, by series id. */
-  public static Map<Long, SeriesSamples> readDay(
-      Connection connection, long firstId, long lastId, long day) throws SQLException {
+  public static Map<Long, SeriesSamples> readDay(Handle handle, long firstId, long lastId, long day)
+      throws SQLException {
     Map<Long, SeriesSamples> bySeries = new LinkedHashMap<>();
-    try (PreparedStatement select =
-        prepareForDay(
-            connection,
-            "SELECT series_id, chunk FROM sample_chunks",
-            " ORDER BY series_id, min_ts",
+    try (Query select =
+        inDay(
+            handle.createQuery(
+                "SELECT series_id, chunk FROM sample_chunks WHERE "
+                    + IN_DAY
+                    + " ORDER BY series_id, min_ts"),
             firstId,
             lastId,
             day)) {
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          long id = rs.getLong(1);
-          decodeInto(rs.getBytes(2), bySeries.computeIfAbsent(id, SeriesSamples::new));
-        }
+      ResultSet rs = QueryRows.of(select);
+      while (rs.next()) {
+        long id = rs.getLong(1);
+        decodeInto(rs.getBytes(2), bySeries.computeIfAbsent(id, SeriesSamples::new));
       }
     }
     return bySeries;
   }
 
-  /** head, the condition "chunks of series firstId..lastId that start in the day", tail, bound. */
-  private static PreparedStatement prepareForDay(
-      Connection connection, String head, String tail, long firstId, long lastId, long day)
-      throws SQLException {
-    PreparedStatement statement =
-        connection.prepareStatement(
-            head + " WHERE series_id BETWEEN ? AND ? AND min_ts >= ? AND min_ts < ?" + tail);
-    try {
-      statement.setLong(1, firstId);
-      statement.setLong(2, lastId);
-      statement.setLong(3, day);
-      statement.setLong(4, day + DAY_MS);
-      return statement;
-    } catch (SQLException | RuntimeException e) {
-      statement.close();
-      throw e;
-    }
+  /** statement with {@link #IN_DAY} bound. */
+  private static <S extends SqlStatement<S>> S inDay(
+      S statement, long firstId, long lastId, long day) {
+    return statement
+        .bind("first", firstId)
+        .bind("last", lastId)
+        .bind("from", day)
+        .bind("to", day + DAY_MS);
   }
 }

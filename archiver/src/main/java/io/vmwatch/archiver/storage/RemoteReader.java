@@ -11,8 +11,6 @@ import io.vmwatch.archiver.codec.SnappyBlockWriter;
 import io.vmwatch.archiver.maintenance.RollupJob;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -20,6 +18,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * Answers a remote-read request from the archive with a {@code ReadResponse} of SAMPLES, in bounded
@@ -108,17 +108,17 @@ public final class RemoteReader {
 
   /**
    * A series' stored chunks that start in [floor day of from, to] and end at or after from, in time
-   * order (bind {@link #bindChunks}, then the series id at 1): min_ts, max_ts, chunk.
+   * order ({@link #seriesChunks}): min_ts, max_ts, chunk.
    */
   static final String SERIES_CHUNKS =
       "SELECT min_ts, max_ts, chunk FROM sample_chunks WHERE series_id = ?"
           + " AND min_ts BETWEEN ? AND ? AND max_ts >= ? ORDER BY min_ts";
 
-  /** One series' rollup points in time order: bind {@link #bindRollupRange}, then the series id. */
+  /** One series' rollup points in time order ({@link #seriesRollupPoints}): last_ts, last_value. */
   static final String SERIES_ROLLUP_POINTS =
       "SELECT r.last_ts, r.last_value" + ROLLUP_POINTS + " AND r.series_id = ? ORDER BY r.ts";
 
-  /** One series' raw samples in time order: series id, start, end. */
+  /** One series' raw samples in time order ({@link #seriesRawSamples}): ts, value. */
   static final String SERIES_RAW_SAMPLES =
       "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? AND ? ORDER BY ts";
 
@@ -197,21 +197,17 @@ public final class RemoteReader {
       return length;
     }
 
-    /** Streams the snappy-compressed ReadResponse to out, reading samples through connection. */
-    public void write(Connection connection, ReadRequest request, OutputStream out)
+    /** Streams the snappy-compressed ReadResponse to out, reading samples through handle. */
+    public void write(Handle handle, ReadRequest request, OutputStream out)
         throws IOException, SQLException {
       SnappyBlockWriter snappy = new SnappyBlockWriter(out, size);
       CodedOutputStream proto = CodedOutputStream.newInstance(snappy, SnappyBlockWriter.PIECE);
-      try (PreparedStatement rollups = streaming(connection, SERIES_ROLLUP_POINTS);
-          PreparedStatement raw = streaming(connection, SERIES_RAW_SAMPLES);
-          PreparedStatement chunks = streaming(connection, SERIES_CHUNKS)) {
-        for (int i = 0; i < results.size(); i++) {
-          List<Selected> result = results.get(i);
-          proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-          proto.writeUInt64NoTag(queryResultSize(result));
-          for (Selected s : result) {
-            writeSeries(proto, s, rollups, raw, chunks, days.get(i).segments());
-          }
+      for (int i = 0; i < results.size(); i++) {
+        List<Selected> result = results.get(i);
+        proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+        proto.writeUInt64NoTag(queryResultSize(result));
+        for (Selected s : result) {
+          writeSeries(proto, s, handle, days.get(i).segments());
         }
       }
       proto.flush();
@@ -223,12 +219,7 @@ public final class RemoteReader {
      * after segment.
      */
     private static void writeSeries(
-        CodedOutputStream proto,
-        Selected s,
-        PreparedStatement rollups,
-        PreparedStatement raw,
-        PreparedStatement chunks,
-        List<Segment> segments)
+        CodedOutputStream proto, Selected s, Handle handle, List<Segment> segments)
         throws IOException, SQLException {
       proto.writeTag(1, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       proto.writeUInt64NoTag(s.timeSeriesSize());
@@ -242,21 +233,21 @@ public final class RemoteReader {
       }
       long start = segments.get(0).from();
       long end = segments.get(segments.size() - 1).to();
-      rollups.setLong(bindRollupRange(rollups, 1, start, end), s.id());
       long[] written = new long[2]; // samples, timestamp bytes
-      writeSamples(proto, s, rollups, written);
+      try (Query rollups = seriesRollupPoints(handle, s.id(), start, end)) {
+        writeSamples(proto, s, QueryRows.of(rollups), written);
+      }
       for (Segment segment : segments) {
         if (segment.chunks()) {
           chunkSamples(
-              chunks,
+              handle,
               s.id(),
               segment,
               (ts, bits) -> writeSample(proto, s, written, ts, Double.longBitsToDouble(bits)));
         } else {
-          raw.setLong(1, s.id());
-          raw.setLong(2, segment.from());
-          raw.setLong(3, segment.to());
-          writeSamples(proto, s, raw, written);
+          try (Query raw = seriesRawSamples(handle, s.id(), segment)) {
+            writeSamples(proto, s, QueryRows.of(raw), written);
+          }
         }
       }
       long rows = written[0];
@@ -273,19 +264,17 @@ public final class RemoteReader {
       }
     }
 
-    /** Encodes the (ts, value) rows of q, counting them and their timestamp bytes in written. */
+    /** Encodes the (ts, value) rows, counting them and their timestamp bytes in written. */
     private static void writeSamples(
-        CodedOutputStream proto, Selected s, PreparedStatement q, long[] written)
+        CodedOutputStream proto, Selected s, ResultSet rs, long[] written)
         throws IOException, SQLException {
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          long ts = rs.getLong(1);
-          double value = rs.getDouble(2);
-          if (rs.wasNull()) {
-            value = Double.longBitsToDouble(NORMAL_NAN_BITS);
-          }
-          writeSample(proto, s, written, ts, value);
+      while (rs.next()) {
+        long ts = rs.getLong(1);
+        double value = rs.getDouble(2);
+        if (rs.wasNull()) {
+          value = Double.longBitsToDouble(NORMAL_NAN_BITS);
         }
+        writeSample(proto, s, written, ts, value);
       }
     }
 
@@ -322,25 +311,20 @@ public final class RemoteReader {
    * row is read, which takes the snapshot: a partition emptied by the compaction job after the
    * snapshot (see {@link #compactedDays}) waits for the transaction to end.
    */
-  public static void beginSnapshot(Connection connection) throws SQLException {
-    try (var statement = connection.createStatement()) {
-      statement.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-      statement.execute("START TRANSACTION READ ONLY");
-      statement.execute(
-          "SELECT 1 FROM samples, sample_chunks, samples_5m, series, compaction_state LIMIT 0");
-    }
+  public static void beginSnapshot(Handle handle) {
+    handle.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    handle.execute("START TRANSACTION READ ONLY");
+    handle.execute(
+        "SELECT 1 FROM samples, sample_chunks, samples_5m, series, compaction_state LIMIT 0");
   }
 
-  public static void endSnapshot(Connection connection) throws SQLException {
-    try (var statement = connection.createStatement()) {
-      statement.execute("ROLLBACK");
-    }
+  public static void endSnapshot(Handle handle) {
+    handle.execute("ROLLBACK");
   }
 
   /** Selects and counts what the request will return, or refuses it over a limit. */
-  public Plan plan(Connection connection, ReadRequest request)
-      throws SQLException, ReadLimitException {
-    List<long[]> compacted = compactedDays(connection);
+  public Plan plan(Handle handle, ReadRequest request) throws SQLException, ReadLimitException {
+    List<long[]> compacted = compactedDays(handle);
     List<Days> days = new ArrayList<>();
     List<List<Selected>> results = new ArrayList<>();
     Budget budget = new Budget(limits);
@@ -350,7 +334,7 @@ public final class RemoteReader {
       List<Selected> selected =
           query.startMs() > query.endMs()
               ? List.of()
-              : count(connection, select(connection, query, budget), segments, budget);
+              : count(handle, select(handle, query, budget), segments, budget);
       results.add(sorted(selected));
     }
     Plan plan = new Plan(days, results, budget.withSamples(), budget.samples());
@@ -371,21 +355,21 @@ public final class RemoteReader {
    * The days whose samples are in chunks, as merged intervals [from, to) in time order: phase done
    * or later in compaction_state.
    */
-  private static List<long[]> compactedDays(Connection connection) throws SQLException {
+  private static List<long[]> compactedDays(Handle handle) {
     List<long[]> intervals = new ArrayList<>();
-    try (var statement = connection.createStatement();
-        ResultSet rs =
-            statement.executeQuery(
+    List<Long> days =
+        handle
+            .createQuery(
                 "SELECT day FROM compaction_state WHERE phase IN ('done', 'draining', 'drained')"
-                    + " ORDER BY day")) {
-      while (rs.next()) {
-        long day = rs.getLong(1);
-        long[] last = intervals.isEmpty() ? null : intervals.get(intervals.size() - 1);
-        if (last != null && last[1] == day) {
-          last[1] = day + ChunkStore.DAY_MS;
-        } else {
-          intervals.add(new long[] {day, day + ChunkStore.DAY_MS});
-        }
+                    + " ORDER BY day")
+            .mapTo(Long.class)
+            .list();
+    for (long day : days) {
+      long[] last = intervals.isEmpty() ? null : intervals.get(intervals.size() - 1);
+      if (last != null && last[1] == day) {
+        last[1] = day + ChunkStore.DAY_MS;
+      } else {
+        intervals.add(new long[] {day, day + ChunkStore.DAY_MS});
       }
     }
     return intervals;
@@ -420,16 +404,16 @@ public final class RemoteReader {
    * Selects what a STREAMED_XOR_CHUNKS answer will return without counting samples (the answer
    * counts them as it streams, {@link StreamedRead}); refuses it over {@code --read.max-series}.
    */
-  public StreamedRead planStreamed(Connection connection, ReadRequest request)
+  public StreamedRead planStreamed(Handle handle, ReadRequest request)
       throws SQLException, ReadLimitException {
-    List<long[]> compacted = compactedDays(connection);
+    List<long[]> compacted = compactedDays(handle);
     List<List<Segment>> segments = new ArrayList<>();
     List<List<Selected>> results = new ArrayList<>();
     Budget budget = new Budget(limits);
     for (ReadRequest.Query query : request.queries()) {
       segments.add(segments(query.startMs(), query.endMs(), compacted));
       results.add(
-          query.startMs() > query.endMs() ? List.of() : sorted(select(connection, query, budget)));
+          query.startMs() > query.endMs() ? List.of() : sorted(select(handle, query, budget)));
     }
     return new StreamedRead(results, segments, limits.maxSamples());
   }
@@ -441,8 +425,7 @@ public final class RemoteReader {
   }
 
   /** The series every matcher of the query selects; SQL filters what it can, Java the rest. */
-  private static List<Selected> select(
-      Connection connection, ReadRequest.Query query, Budget budget)
+  private static List<Selected> select(Handle handle, ReadRequest.Query query, Budget budget)
       throws SQLException, ReadLimitException {
     StringBuilder sql = new StringBuilder("SELECT id, metric, labels FROM series");
     List<String> parameters = new ArrayList<>();
@@ -457,20 +440,19 @@ public final class RemoteReader {
       }
     }
     List<Selected> selected = new ArrayList<>();
-    try (PreparedStatement q = streaming(connection, sql.toString())) {
+    try (Query q = QueryRows.streamed(handle, sql.toString())) {
       for (int i = 0; i < parameters.size(); i++) {
-        q.setString(i + 1, parameters.get(i));
+        q.bind(i, parameters.get(i));
       }
-      try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
-          String metric = rs.getString(2);
-          List<Label> labels = new ArrayList<>(LabelsJson.parse(rs.getString(3)));
-          labels.add(new Label(RemoteWriteDecoder.METRIC_NAME_LABEL, metric));
-          if (matchesAll(query.matchers(), labels)) {
-            labels.sort(BY_NAME);
-            budget.selected(labels);
-            selected.add(new Selected(rs.getLong(1), List.copyOf(labels), 0, 0));
-          }
+      ResultSet rs = QueryRows.of(q);
+      while (rs.next()) {
+        String metric = rs.getString(2);
+        List<Label> labels = new ArrayList<>(LabelsJson.parse(rs.getString(3)));
+        labels.add(new Label(RemoteWriteDecoder.METRIC_NAME_LABEL, metric));
+        if (matchesAll(query.matchers(), labels)) {
+          labels.sort(BY_NAME);
+          budget.selected(labels);
+          selected.add(new Selected(rs.getLong(1), List.copyOf(labels), 0, 0));
         }
       }
     }
@@ -497,7 +479,7 @@ public final class RemoteReader {
    * The selected series with their sample counts in the range; those without samples are dropped.
    */
   private static List<Selected> count(
-      Connection connection, List<Selected> selected, Days days, Budget budget)
+      Handle handle, List<Selected> selected, Days days, Budget budget)
       throws SQLException, ReadLimitException {
     List<Selected> counted = new ArrayList<>();
     List<Segment> segments = days.segments();
@@ -508,9 +490,9 @@ public final class RemoteReader {
       Map<Long, long[]> counts = new HashMap<>();
       for (Segment segment : segments) {
         if (segment.chunks()) {
-          countChunks(connection, batch, segment, counts);
+          countChunks(handle, batch, segment, counts);
         } else {
-          countRaw(connection, batch, segment, counts);
+          countRaw(handle, batch, segment, counts);
         }
       }
       StringBuilder rollups =
@@ -521,8 +503,8 @@ public final class RemoteReader {
               .append(" AND r.series_id IN (");
       rollups.append(MultiRowSql.commaList("?", batch.size()));
       rollups.append(") GROUP BY r.series_id");
-      try (PreparedStatement q = connection.prepareStatement(rollups.toString())) {
-        addCounts(q, bindRollupRange(q, 1, start, end), batch, counts);
+      try (Query q = handle.createQuery(rollups.toString())) {
+        addCounts(q, bindRollupRange(q, 0, start, end), batch, counts);
       }
       for (Selected s : batch) {
         long[] c = counts.get(s.id());
@@ -537,7 +519,7 @@ public final class RemoteReader {
 
   /** Adds each series' raw rows in the segment (samples, timestamp bytes) to counts. */
   private static void countRaw(
-      Connection connection, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
+      Handle handle, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
       throws SQLException {
     StringBuilder sql =
         new StringBuilder("SELECT series_id, COUNT(*), SUM(")
@@ -545,29 +527,27 @@ public final class RemoteReader {
             .append(") FROM samples WHERE ts BETWEEN ? AND ? AND series_id IN (");
     sql.append(MultiRowSql.commaList("?", batch.size()));
     sql.append(") GROUP BY series_id");
-    try (PreparedStatement q = connection.prepareStatement(sql.toString())) {
-      q.setLong(1, segment.from());
-      q.setLong(2, segment.to());
-      addCounts(q, 3, batch, counts);
+    try (Query q = handle.createQuery(sql.toString())) {
+      q.bind(0, segment.from());
+      q.bind(1, segment.to());
+      addCounts(q, 2, batch, counts);
     }
   }
 
   /**
-   * Binds the batch's ids from position on, runs q and adds its rows (series id, samples, timestamp
-   * bytes) to counts.
+   * Binds the batch's ids from (0-based) position on, runs q and adds its rows (series id, samples,
+   * timestamp bytes) to counts.
    */
   private static void addCounts(
-      PreparedStatement q, int position, List<Selected> batch, Map<Long, long[]> counts)
-      throws SQLException {
+      Query q, int position, List<Selected> batch, Map<Long, long[]> counts) throws SQLException {
     for (int i = 0; i < batch.size(); i++) {
-      q.setLong(position + i, batch.get(i).id());
+      q.bind(position + i, batch.get(i).id());
     }
-    try (ResultSet rs = q.executeQuery()) {
-      while (rs.next()) {
-        long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
-        c[0] += rs.getLong(2);
-        c[1] += rs.getLong(3);
-      }
+    ResultSet rs = QueryRows.of(q);
+    while (rs.next()) {
+      long[] c = counts.computeIfAbsent(rs.getLong(1), id -> new long[2]);
+      c[0] += rs.getLong(2);
+      c[1] += rs.getLong(3);
     }
   }
 
@@ -576,20 +556,18 @@ public final class RemoteReader {
    * chunks that overlap it.
    */
   private static void countChunks(
-      Connection connection, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
+      Handle handle, List<Selected> batch, Segment segment, Map<Long, long[]> counts)
       throws SQLException {
-    try (PreparedStatement q = streaming(connection, SERIES_CHUNKS)) {
-      for (Selected s : batch) {
-        long[] c = counts.computeIfAbsent(s.id(), id -> new long[2]);
-        chunkSamples(
-            q,
-            s.id(),
-            segment,
-            (ts, bits) -> {
-              c[0]++;
-              c[1] += CodedOutputStream.computeInt64SizeNoTag(ts);
-            });
-      }
+    for (Selected s : batch) {
+      long[] c = counts.computeIfAbsent(s.id(), id -> new long[2]);
+      chunkSamples(
+          handle,
+          s.id(),
+          segment,
+          (ts, bits) -> {
+            c[0]++;
+            c[1] += CodedOutputStream.computeInt64SizeNoTag(ts);
+          });
     }
   }
 
@@ -600,15 +578,13 @@ public final class RemoteReader {
   }
 
   /**
-   * Runs seriesChunks ({@link #SERIES_CHUNKS}) for the series and a compacted segment and gives
-   * sink each sample of the chunks that falls in the segment.
+   * Runs {@link #SERIES_CHUNKS} for the series and a compacted segment and gives sink each sample
+   * of the chunks that falls in the segment.
    */
   private static <X extends Exception> void chunkSamples(
-      PreparedStatement seriesChunks, long seriesId, Segment segment, SampleSink<X> sink)
-      throws SQLException, X {
-    bindChunks(seriesChunks, 1, segment);
-    seriesChunks.setLong(1, seriesId);
-    try (ResultSet rs = seriesChunks.executeQuery()) {
+      Handle handle, long seriesId, Segment segment, SampleSink<X> sink) throws SQLException, X {
+    try (Query chunks = seriesChunks(handle, seriesId, segment)) {
+      ResultSet rs = QueryRows.of(chunks);
       while (rs.next()) {
         XorChunkIterator samples = new XorChunkIterator(rs.getBytes(3));
         while (samples.next()) {
@@ -622,15 +598,30 @@ public final class RemoteReader {
   }
 
   /**
-   * Binds {@link #SERIES_CHUNKS} for a compacted segment from position on (the series id, at
-   * position, is left to the caller): a chunk overlaps the segment when it starts at or before its
-   * end and ends at or after its start, and then starts no earlier than the day of its start (a
-   * chunk never spans two days).
+   * {@link #SERIES_CHUNKS} of a series for a compacted segment, streamed: a chunk overlaps the
+   * segment when it starts at or before its end and ends at or after its start, and then starts no
+   * earlier than the day of its start (a chunk never spans two days).
    */
-  static void bindChunks(PreparedStatement q, int position, Segment segment) throws SQLException {
-    q.setLong(position + 1, Math.floorDiv(segment.from(), ChunkStore.DAY_MS) * ChunkStore.DAY_MS);
-    q.setLong(position + 2, segment.to());
-    q.setLong(position + 3, segment.from());
+  static Query seriesChunks(Handle handle, long seriesId, Segment segment) {
+    return QueryRows.streamed(handle, SERIES_CHUNKS)
+        .bind(0, seriesId)
+        .bind(1, Math.floorDiv(segment.from(), ChunkStore.DAY_MS) * ChunkStore.DAY_MS)
+        .bind(2, segment.to())
+        .bind(3, segment.from());
+  }
+
+  /** {@link #SERIES_ROLLUP_POINTS} of a series for the range [start, end], streamed. */
+  static Query seriesRollupPoints(Handle handle, long seriesId, long start, long end) {
+    Query q = QueryRows.streamed(handle, SERIES_ROLLUP_POINTS);
+    return q.bind(bindRollupRange(q, 0, start, end), seriesId);
+  }
+
+  /** {@link #SERIES_RAW_SAMPLES} of a series for a raw segment, streamed. */
+  static Query seriesRawSamples(Handle handle, long seriesId, Segment segment) {
+    return QueryRows.streamed(handle, SERIES_RAW_SAMPLES)
+        .bind(0, seriesId)
+        .bind(1, segment.from())
+        .bind(2, segment.to());
   }
 
   /** SQL for the bytes of the int64 varint of a timestamp column. */
@@ -653,21 +644,15 @@ public final class RemoteReader {
     return sql.append(" ELSE 9 END").toString();
   }
 
-  /** A forward-only statement whose rows MySQL Connector/J streams instead of loading them all. */
-  static PreparedStatement streaming(Connection connection, String sql) throws SQLException {
-    PreparedStatement statement =
-        connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
-    statement.setFetchSize(Integer.MIN_VALUE);
-    return statement;
-  }
-
-  /** Binds the range of {@link #ROLLUP_POINTS} from position on; returns the next position. */
-  static int bindRollupRange(PreparedStatement q, int position, long start, long end)
-      throws SQLException {
-    q.setLong(position, start);
-    q.setLong(position + 1, end);
-    q.setLong(position + 2, start);
-    q.setLong(position + 3, end);
+  /**
+   * Binds the range of {@link #ROLLUP_POINTS} from (0-based) position on; returns the next
+   * position.
+   */
+  private static int bindRollupRange(Query q, int position, long start, long end) {
+    q.bind(position, start);
+    q.bind(position + 1, end);
+    q.bind(position + 2, start);
+    q.bind(position + 3, end);
     return position + 4;
   }
 

@@ -4,11 +4,11 @@ import io.vmwatch.archiver.chunk.ChunkedReadResponseWriter;
 import io.vmwatch.archiver.chunk.XorChunk;
 import io.vmwatch.archiver.codec.ReadRequest;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * A remote read answered with STREAMED_XOR_CHUNKS, planned by {@link RemoteReader#planStreamed}:
@@ -38,41 +38,35 @@ public final class StreamedRead {
   }
 
   /** Streams every frame of the answer, then finishes it; reads through the planning snapshot. */
-  public void write(Connection connection, ReadRequest request, ChunkedReadResponseWriter frames)
+  public void write(Handle handle, ReadRequest request, ChunkedReadResponseWriter frames)
       throws IOException, SQLException, ReadLimitException {
     SeriesChunker chunker = new SeriesChunker(frames, maxSamples);
-    try (PreparedStatement rollups =
-            RemoteReader.streaming(connection, RemoteReader.SERIES_ROLLUP_POINTS);
-        PreparedStatement raw =
-            RemoteReader.streaming(connection, RemoteReader.SERIES_RAW_SAMPLES);
-        PreparedStatement chunks = RemoteReader.streaming(connection, RemoteReader.SERIES_CHUNKS)) {
-      for (int i = 0; i < results.size(); i++) {
-        ReadRequest.Query query = request.queries().get(i);
-        for (RemoteReader.Selected s : results.get(i)) {
-          chunker.startSeries(i, s.labels());
-          rollups.setLong(
-              RemoteReader.bindRollupRange(rollups, 1, query.startMs(), query.endMs()), s.id());
-          sendRows(rollups, chunker);
-          // then, stretch after stretch of the range, the stored chunks of compacted days (one
-          // lying wholly in the range is sent as it is) or the raw rows of the others
-          for (RemoteReader.Segment segment : segments.get(i)) {
-            if (segment.chunks()) {
-              RemoteReader.bindChunks(chunks, 1, segment);
-              chunks.setLong(1, s.id());
-              sendChunks(chunks, chunker, segment);
-            } else {
-              raw.setLong(1, s.id());
-              raw.setLong(2, segment.from());
-              raw.setLong(3, segment.to());
-              sendRows(raw, chunker);
+    for (int i = 0; i < results.size(); i++) {
+      ReadRequest.Query query = request.queries().get(i);
+      for (RemoteReader.Selected s : results.get(i)) {
+        chunker.startSeries(i, s.labels());
+        try (Query rollups =
+            RemoteReader.seriesRollupPoints(handle, s.id(), query.startMs(), query.endMs())) {
+          sendRows(QueryRows.of(rollups), chunker);
+        }
+        // then, stretch after stretch of the range, the stored chunks of compacted days (one
+        // lying wholly in the range is sent as it is) or the raw rows of the others
+        for (RemoteReader.Segment segment : segments.get(i)) {
+          if (segment.chunks()) {
+            try (Query chunks = RemoteReader.seriesChunks(handle, s.id(), segment)) {
+              sendChunks(QueryRows.of(chunks), chunker, segment);
+            }
+          } else {
+            try (Query raw = RemoteReader.seriesRawSamples(handle, s.id(), segment)) {
+              sendRows(QueryRows.of(raw), chunker);
             }
           }
-          samples = chunker.samples();
-          series = chunker.series();
         }
+        samples = chunker.samples();
+        series = chunker.series();
       }
-      chunker.endSeries();
     }
+    chunker.endSeries();
     frames.finish();
   }
 
@@ -87,28 +81,22 @@ public final class StreamedRead {
   }
 
   /** Stored chunks (min_ts, max_ts, chunk), each sent as it is when it lies in the segment. */
-  private static void sendChunks(
-      PreparedStatement q, SeriesChunker chunker, RemoteReader.Segment segment)
+  private static void sendChunks(ResultSet rs, SeriesChunker chunker, RemoteReader.Segment segment)
       throws IOException, SQLException, ReadLimitException {
-    try (ResultSet rs = q.executeQuery()) {
-      while (rs.next()) {
-        chunker.storedChunk(
-            new XorChunk(rs.getLong(1), rs.getLong(2), rs.getBytes(3)),
-            segment.from(),
-            segment.to());
-      }
+    while (rs.next()) {
+      chunker.storedChunk(
+          new XorChunk(rs.getLong(1), rs.getLong(2), rs.getBytes(3)), segment.from(), segment.to());
     }
   }
 
-  private static void sendRows(PreparedStatement q, SeriesChunker chunker)
+  /** Rows (ts, value) into the series' chunks; a NULL value as Prometheus' ordinary NaN. */
+  private static void sendRows(ResultSet rs, SeriesChunker chunker)
       throws IOException, SQLException, ReadLimitException {
-    try (ResultSet rs = q.executeQuery()) {
-      while (rs.next()) {
-        long ts = rs.getLong(1);
-        double value = rs.getDouble(2);
-        long bits = rs.wasNull() ? RemoteReader.NORMAL_NAN_BITS : Double.doubleToRawLongBits(value);
-        chunker.sample(ts, bits);
-      }
+    while (rs.next()) {
+      long ts = rs.getLong(1);
+      double value = rs.getDouble(2);
+      long bits = rs.wasNull() ? RemoteReader.NORMAL_NAN_BITS : Double.doubleToRawLongBits(value);
+      chunker.sample(ts, bits);
     }
   }
 }

@@ -6,12 +6,14 @@
  * io.vmwatch.archiver.storage.RemoteReader}), and the classification of database errors into
  * retryable and permanent.
  *
- * <p>One database API: Jdbi opens every connection and transaction. Three loops then use the JDBC
- * statement of the Jdbi handle's connection directly, because they bind or read primitive values in
- * bulk, where Jdbi would make an object per bound value or mapped row: {@link
- * io.vmwatch.archiver.storage.SampleWriter}'s multi-row INSERT (three values per sample), {@link
- * io.vmwatch.archiver.storage.RemoteReader}'s streamed SELECTs (rows go straight into the protobuf
- * answer) and the rollup job's scan and insert. A deadlock is retried in one place, {@code
- * Deadlocks.retried}.
+ * <p>One database API: Jdbi opens every connection and transaction, and runs every read: {@link
+ * io.vmwatch.archiver.storage.RemoteReader}'s streamed SELECTs, the chunk store's and the
+ * maintenance jobs' scans are Jdbi {@code Query}s, whose rows the hot loops read as primitives
+ * through {@link io.vmwatch.archiver.storage.QueryRows} (no object per row) while they write into
+ * the answer. The bulk writes, {@link io.vmwatch.archiver.storage.SampleWriter}'s multi-row INSERT
+ * (three values per sample), the chunk store's INSERT and the rollup upsert ({@link
+ * io.vmwatch.archiver.storage.MultiRowSql}), bind primitives on the JDBC statement of the Jdbi
+ * handle's connection: through Jdbi's binding they took a fifth more time and twice the garbage
+ * ({@code bench/archiver/db-api}). A deadlock is retried in one place, {@code Deadlocks.retried}.
  */
 package io.vmwatch.archiver.storage;
