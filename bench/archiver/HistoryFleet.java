@@ -295,37 +295,21 @@ public final class HistoryFleet {
         for (int c = 0; c < cpus.size(); c++) {
           for (int m = 0; m < MODES.length; m++) {
             for (int r = 0; r < n; r++) {
-              long ts = timestamps[c][r];
-              long millis = ts % 1000;
               line.setLength(0);
-              line.append(prefixes.get(c).get(m))
-                  .append(values[c][m][r])
-                  .append(' ')
-                  .append(ts / 1000)
-                  .append(millis < 10 ? ".00" : millis < 100 ? ".0" : ".")
-                  .append(millis)
-                  .append('\n');
-              out.append(line);
+              line.append(prefixes.get(c).get(m));
+              out.append(valueAndTime(line, values[c][m][r], timestamps[c][r]));
             }
           }
         }
         out.write("# TYPE " + RULE + " gauge\n");
         for (int vm = 0; vm < vms; vm++) {
           for (int r = first == 0 ? 1 : 0; r < n; r++) {
-            long ts = ruleTimestamp(first + r);
-            long millis = ts % 1000;
             line.setLength(0);
             line.append(RULE)
                 .append("{instance=\"")
                 .append(instance(vm))
-                .append("\",job=\"vmwatch\"} ")
-                .append(rule[vm][r])
-                .append(' ')
-                .append(ts / 1000)
-                .append(millis < 10 ? ".00" : millis < 100 ? ".0" : ".")
-                .append(millis)
-                .append('\n');
-            out.append(line);
+                .append("\",job=\"vmwatch\"} ");
+            out.append(valueAndTime(line, rule[vm][r], ruleTimestamp(first + r)));
           }
         }
         out.write("# EOF\n");
@@ -507,5 +491,16 @@ public final class HistoryFleet {
     fleet.writeRemote(args[1]);
     System.out.println("SAMPLES " + fleet.samples());
     System.out.println("SERIES " + (vms * CPUS * MODES.length + vms));
+  }
+
+  /** The line with the sample's value and its timestamp (seconds, three decimals) and newline. */
+  private static StringBuilder valueAndTime(StringBuilder line, double value, long timestampMs) {
+    long millis = timestampMs % 1000;
+    return line.append(value)
+        .append(' ')
+        .append(timestampMs / 1000)
+        .append(millis < 10 ? ".00" : millis < 100 ? ".0" : ".")
+        .append(millis)
+        .append('\n');
   }
 }

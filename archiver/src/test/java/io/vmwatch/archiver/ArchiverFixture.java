@@ -1,6 +1,7 @@
 package io.vmwatch.archiver;
 
 import io.vmwatch.archiver.http.WriteAuth;
+import io.vmwatch.archiver.maintenance.RollupJob;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -13,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -149,6 +151,26 @@ public final class ArchiverFixture implements AutoCloseable {
   }
 
   /** Rows of a query, each column as a string (SQL NULL as null). */
+  /**
+   * Runs the rollup job over what was written, then deletes the metric's raw rows older than
+   * beforeMs, so that reads of that stretch are answered from the rollups; the rows deleted.
+   */
+  public int rollUpThenDeleteRaw(String metric, long beforeMs) {
+    new RollupJob(archiver.database().jdbi()).run(Instant.now());
+    return archiver
+        .database()
+        .jdbi()
+        .withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        "DELETE FROM samples WHERE series_id ="
+                            + " (SELECT id FROM series WHERE metric = :metric) AND ts < :before")
+                    .bind("metric", metric)
+                    .bind("before", beforeMs)
+                    .execute());
+  }
+
   public static List<List<String>> rows(Connection connection, String sql) throws SQLException {
     List<List<String>> rows = new ArrayList<>();
     try (Statement statement = connection.createStatement();

@@ -1,5 +1,8 @@
 package io.vmwatch.archiver;
 
+import static io.vmwatch.archiver.TestResources.closeAll;
+import static io.vmwatch.archiver.TestResources.deleting;
+import static io.vmwatch.archiver.TestResources.stopping;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -135,24 +138,7 @@ class PrometheusIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (prometheus != null) {
-      prometheus.close();
-    }
-    if (exporter != null) {
-      exporter.destroy();
-      if (!exporter.waitFor(20, TimeUnit.SECONDS)) {
-        exporter.destroyForcibly();
-      }
-    }
-    if (archiver != null) {
-      archiver.close();
-    }
-    if (db != null) {
-      db.close();
-    }
-    if (work != null) {
-      MariaDbServer.deleteTree(work);
-    }
+    closeAll(prometheus, stopping(exporter, 20), archiver, db, deleting(work));
   }
 
   @Test

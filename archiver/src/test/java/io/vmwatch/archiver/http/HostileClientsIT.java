@@ -1,12 +1,14 @@
 package io.vmwatch.archiver.http;
 
 import static io.vmwatch.archiver.ArchiverFixture.count;
+import static io.vmwatch.archiver.TestResources.stopping;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vmwatch.archiver.Flags;
 import io.vmwatch.archiver.MariaDbServer;
+import io.vmwatch.archiver.TestResources;
 import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.RemoteWriteEncoder;
 import io.vmwatch.archiver.codec.TimeSeries;
@@ -103,15 +105,7 @@ class HostileClientsIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (archiver != null) {
-      archiver.destroy();
-      if (!archiver.waitFor(30, TimeUnit.SECONDS)) {
-        archiver.destroyForcibly();
-      }
-    }
-    if (db != null) {
-      db.close();
-    }
+    TestResources.closeAll(stopping(archiver, 30), db);
   }
 
   private static int status(String path) {

@@ -1,5 +1,7 @@
 package io.vmwatch.archiver.http;
 
+import static io.vmwatch.archiver.TestResources.closeAll;
+import static io.vmwatch.archiver.TestResources.deleting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +17,6 @@ import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.RemoteWriteEncoder;
 import io.vmwatch.archiver.codec.TimeSeries;
 import io.vmwatch.archiver.codec.WriteRequest;
-import io.vmwatch.archiver.maintenance.RollupJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -26,10 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -157,20 +155,7 @@ class RemoteReadIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (prometheus != null) {
-      prometheus.close();
-    }
-    for (ArchiverFixture a : new ArchiverFixture[] {guarded, archiver}) {
-      if (a != null) {
-        a.close();
-      }
-    }
-    if (db != null) {
-      db.close();
-    }
-    if (work != null) {
-      MariaDbServer.deleteTree(work);
-    }
+    closeAll(prometheus, guarded, archiver, db, deleting(work));
   }
 
   @Test
@@ -300,16 +285,7 @@ class RemoteReadIT {
         archiver.write(
             RemoteWriteEncoder.snappy(
                 new WriteRequest(List.of(new TimeSeries(labels, timestamps, counter, 0))))));
-    new RollupJob(archiver.archiver().database().jdbi()).run(Instant.now());
-    try (Connection c = db.connect();
-        Statement statement = c.createStatement()) {
-      assertEquals(
-          240,
-          statement.executeUpdate(
-              "DELETE FROM samples WHERE series_id = (SELECT id FROM series"
-                  + " WHERE metric = 'rr_rolled_total') AND ts < "
-                  + (start + 3_600_000L)));
-    }
+    assertEquals(240, archiver.rollUpThenDeleteRaw("rr_rolled_total", start + 3_600_000L));
     // what remote read must give: the last sample of each bucket of the first hour, then every
     // raw sample
     List<Integer> points = new ArrayList<>();

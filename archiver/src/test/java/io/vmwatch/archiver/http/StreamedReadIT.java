@@ -1,5 +1,6 @@
 package io.vmwatch.archiver.http;
 
+import static io.vmwatch.archiver.TestResources.closeAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +18,6 @@ import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.RemoteWriteEncoder;
 import io.vmwatch.archiver.codec.TimeSeries;
 import io.vmwatch.archiver.codec.WriteRequest;
-import io.vmwatch.archiver.maintenance.RollupJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -25,10 +25,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -119,28 +116,12 @@ class StreamedReadIT {
       counter[i] = i == 0 ? 500 : i == 100 ? 1 : counter[i - 1] + random.nextDouble() * 10;
     }
     write(series("sr_rolled_total", "vm-3:9717", null), times, counter);
-    new RollupJob(archiver.archiver().database().jdbi()).run(Instant.now());
-    try (Connection c = db.connect();
-        Statement statement = c.createStatement()) {
-      assertEquals(
-          240,
-          statement.executeUpdate(
-              "DELETE FROM samples WHERE series_id = (SELECT id FROM series"
-                  + " WHERE metric = 'sr_rolled_total') AND ts < "
-                  + (rolledStart + 3_600_000L)));
-    }
+    assertEquals(240, archiver.rollUpThenDeleteRaw("sr_rolled_total", rolledStart + 3_600_000L));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (ArchiverFixture a : new ArchiverFixture[] {limited, archiver}) {
-      if (a != null) {
-        a.close();
-      }
-    }
-    if (db != null) {
-      db.close();
-    }
+    closeAll(limited, archiver, db);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.vmwatch.archiver.http;
 
 import static io.vmwatch.archiver.ArchiverFixture.count;
 import static io.vmwatch.archiver.ArchiverFixture.rows;
+import static io.vmwatch.archiver.TestResources.closeAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -44,12 +45,7 @@ class WriteEndpointIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (archiver != null) {
-      archiver.close();
-    }
-    if (db != null) {
-      db.close();
-    }
+    closeAll(archiver, db);
   }
 
   private static TimeSeries series(

@@ -1,5 +1,7 @@
 package io.vmwatch.archiver.maintenance;
 
+import static io.vmwatch.archiver.TestResources.closeAll;
+import static io.vmwatch.archiver.TestResources.deleting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,21 +159,7 @@ class CompactionIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (prometheus != null) {
-      prometheus.close();
-    }
-    if (archiver != null) {
-      archiver.close();
-    }
-    if (database != null) {
-      database.close();
-    }
-    if (db != null) {
-      db.close();
-    }
-    if (work != null) {
-      MariaDbServer.deleteTree(work);
-    }
+    closeAll(prometheus, archiver, database, db, deleting(work));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.vmwatch.archiver.maintenance;
 
 import static io.vmwatch.archiver.ArchiverFixture.count;
 import static io.vmwatch.archiver.ArchiverFixture.rows;
+import static io.vmwatch.archiver.TestResources.closeAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,11 +11,8 @@ import io.vmwatch.archiver.MariaDbServer;
 import io.vmwatch.archiver.codec.Label;
 import io.vmwatch.archiver.codec.TimeSeries;
 import io.vmwatch.archiver.codec.WriteRequest;
-import io.vmwatch.archiver.metrics.ArchiverMetrics;
 import io.vmwatch.archiver.storage.Database;
 import io.vmwatch.archiver.storage.Ingester;
-import io.vmwatch.archiver.storage.SampleWriter;
-import io.vmwatch.archiver.storage.SeriesDirectory;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,30 +32,22 @@ import org.junit.jupiter.api.Test;
 /** Retention, rollups and the views, on a real MariaDB migrated by the archiver's migrations. */
 class MaintenanceIT {
   private static final long DAY = 86_400_000L;
+  private static MigratedStore store;
   private static MariaDbServer db;
   private static Database database;
   private static Ingester ingester;
 
   @BeforeAll
   static void start() throws Exception {
-    db = MariaDbServer.start();
-    database = new Database(db.jdbcUrl(), MariaDbServer.USER, db.password(), 2);
-    assertTrue(database.migrate(), "migrations failed");
-    ingester =
-        new Ingester(
-            new SeriesDirectory(database.jdbi(), 1000),
-            new SampleWriter(database.jdbi(), 500),
-            new ArchiverMetrics());
+    store = MigratedStore.start(2, 1000);
+    db = store.db();
+    database = store.database();
+    ingester = store.ingester();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (database != null) {
-      database.close();
-    }
-    if (db != null) {
-      db.close();
-    }
+    closeAll(store);
   }
 
   private static String partition(LocalDate day) {

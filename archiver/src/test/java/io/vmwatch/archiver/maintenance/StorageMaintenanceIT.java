@@ -2,6 +2,7 @@ package io.vmwatch.archiver.maintenance;
 
 import static io.vmwatch.archiver.ArchiverFixture.count;
 import static io.vmwatch.archiver.ArchiverFixture.rows;
+import static io.vmwatch.archiver.TestResources.closeAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,20 +44,17 @@ import org.junit.jupiter.api.Test;
 class StorageMaintenanceIT {
   private static final long DAY = 86_400_000L;
   private static final long BUCKET = RollupJob.BUCKET_MS;
+  private static MigratedStore store;
   private static MariaDbServer db;
   private static Database database;
   private static Ingester ingester;
 
   @BeforeAll
   static void start() throws Exception {
-    db = MariaDbServer.start();
-    database = new Database(db.jdbcUrl(), MariaDbServer.USER, db.password(), 4);
-    assertTrue(database.migrate(), "migrations failed");
-    ingester =
-        new Ingester(
-            new SeriesDirectory(database.jdbi(), 100_000),
-            new SampleWriter(database.jdbi(), 500),
-            new ArchiverMetrics());
+    store = MigratedStore.start(4, 100_000);
+    db = store.db();
+    database = store.database();
+    ingester = store.ingester();
     Instant twoDaysAgo = Instant.now().minusMillis(2 * DAY);
     new PartitionMaintenance(database.jdbi(), "samples", 30 * DAY, 4).run(twoDaysAgo);
     new PartitionMaintenance(database.jdbi(), "samples_5m", 400 * DAY, 4).run(twoDaysAgo);
@@ -64,12 +62,7 @@ class StorageMaintenanceIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (database != null) {
-      database.close();
-    }
-    if (db != null) {
-      db.close();
-    }
+    closeAll(store);
   }
 
   private static TimeSeries series(String metric, String instance, long[] ts, double[] values) {

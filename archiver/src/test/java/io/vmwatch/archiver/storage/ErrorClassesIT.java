@@ -1,5 +1,6 @@
 package io.vmwatch.archiver.storage;
 
+import static io.vmwatch.archiver.TestResources.closeAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,12 +51,7 @@ class ErrorClassesIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (archiver != null) {
-      archiver.close();
-    }
-    if (db != null) {
-      db.close();
-    }
+    closeAll(archiver, db);
   }
 
   private static byte[] body(String name, String jobLabel, long ts) {

@@ -1,5 +1,6 @@
 package io.vmwatch.archiver.storage;
 
+import static io.vmwatch.archiver.TestResources.closeAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -41,9 +42,7 @@ class QueryRowsIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (db != null) {
-      db.close();
-    }
+    closeAll(db);
   }
 
   /** The archiver's own pool (HikariCP, Jdbi) over the test server, one connection. */
